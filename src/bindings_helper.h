@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C interface rshmem uses, for the module's own bindgen pass (Kbuild).
+ * bindgen also writes bindings_static.c: a C wrapper for every static inline
+ * function that Kbuild's allowlist names, so Rust can call them.
+ */
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
+
+/* Macros bindgen cannot evaluate, as constants it can. */
+static const unsigned long RSHMEM_PAGE_SIZE = PAGE_SIZE;
+static const unsigned int RSHMEM_PAGE_SHIFT = PAGE_SHIFT;
+static const long long RSHMEM_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
+static const gfp_t RSHMEM_GFP_KERNEL = GFP_KERNEL;
+static const slab_flags_t RSHMEM_INODE_CACHE_FLAGS =
+	SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN;

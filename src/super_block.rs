@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `struct super_block`: one mounted instance of a filesystem.
+
+use crate::bindings;
+use crate::fs_context::{to_errno, FileSystem};
+use crate::inode::NewInode;
+use crate::inode_cache;
+use crate::seq_file::SeqFile;
+use core::ffi::c_int;
+use core::marker::PhantomData;
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+/// A superblock of filesystem `T`.
+///
+/// # Invariants
+///
+/// Once `fill_super` has run, `s_fs_info` points to a `T::Info` that lives until
+/// `kill_sb`.
+#[repr(transparent)]
+pub struct SuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
+
+/// The fixed parameters of a superblock.
+pub struct SuperParams {
+    /// `s_magic`, as statfs reports it.
+    pub magic: kernel::ffi::c_ulong,
+    /// The largest file size, `s_maxbytes`.
+    pub maxbytes: i64,
+    /// log2 of the block size.
+    pub blocksize_bits: u8,
+    /// Timestamp granularity in nanoseconds.
+    pub time_gran: u32,
+}
+
+impl<T: FileSystem> SuperBlock<T> {
+    /// # Safety
+    ///
+    /// `ptr` is a valid superblock of type `T` that outlives `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
+        // SAFETY: `SuperBlock` is `repr(transparent)`; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The raw superblock, for the wrappers of objects that belong to it.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::super_block {
+        self.0.get()
+    }
+
+    /// The instance's state.
+    pub fn info(&self) -> &T::Info {
+        // SAFETY: By the type invariant, `s_fs_info` is a live `T::Info`: superblocks are
+        // handed out only from `fill_super` on.
+        unsafe { &*(*self.0.get()).s_fs_info.cast::<T::Info>() }
+    }
+
+    /// Sets the fixed parameters; `fill_super` does this first.
+    pub fn set_params(&self, p: &SuperParams) {
+        let sb = self.0.get();
+        // SAFETY: The superblock is being set up by `fill_super`, alone, under `s_umount`.
+        unsafe {
+            (*sb).s_magic = p.magic;
+            (*sb).s_maxbytes = p.maxbytes;
+            (*sb).s_blocksize_bits = p.blocksize_bits;
+            (*sb).s_blocksize = 1 << p.blocksize_bits;
+            (*sb).s_time_gran = p.time_gran;
+        }
+    }
+
+    /// Makes `inode` the root directory; `fill_super` does this last.
+    pub fn set_root(&self, inode: NewInode) -> Result {
+        // SAFETY: `d_make_root` takes over the reference `inode` holds (and drops it on
+        // failure); the superblock is being set up by `fill_super`, alone.
+        unsafe {
+            let root = bindings::d_make_root(inode.into_raw());
+            if root.is_null() {
+                return Err(ENOMEM);
+            }
+            (*self.0.get()).s_root = root;
+        }
+        Ok(())
+    }
+}
+
+struct Tables<T>(PhantomData<T>);
+
+impl<T: FileSystem> Tables<T> {
+    const SUPER_OPS: bindings::super_operations = {
+        // SAFETY: All-zero is a valid `struct super_operations`: no callbacks.
+        let mut ops: bindings::super_operations = unsafe { core::mem::zeroed() };
+        ops.alloc_inode = Some(inode_cache::alloc_inode::<T>);
+        ops.free_inode = Some(inode_cache::free_inode::<T>);
+        ops.statfs = Some(bindings::simple_statfs);
+        ops.drop_inode = Some(bindings::generic_delete_inode);
+        ops.show_options = Some(show_options::<T>);
+        ops
+    };
+}
+
+/// `fill_super` for `get_tree_nodev`.
+///
+/// # Safety
+///
+/// Called by the VFS with a new superblock and the context `init_fs_context` set up.
+pub(crate) unsafe extern "C" fn fill_super<T: FileSystem>(
+    sb: *mut bindings::super_block,
+    fc: *mut bindings::fs_context,
+) -> c_int {
+    // SAFETY: `fs_private` is the `T::Options` that `init_fs_context` put there.
+    let opts = unsafe { &*(*fc).fs_private.cast::<T::Options>() };
+    let info = match T::new_info(opts).and_then(|i| Ok(KBox::new(i, GFP_KERNEL)?)) {
+        Ok(info) => info,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: The superblock is new and ours to set up. If this returns an error, the
+    // VFS still calls `kill_sb`, which frees `s_fs_info`.
+    // INVARIANT: `s_fs_info` is a live `T::Info` from here until `kill_sb`.
+    unsafe {
+        (*sb).s_fs_info = KBox::into_raw(info).cast();
+        (*sb).s_op = const { &Tables::<T>::SUPER_OPS };
+    }
+    // SAFETY: `sb` is valid and now has its info.
+    to_errno(T::fill_super(unsafe { SuperBlock::from_raw(sb) }, opts))
+}
+
+/// `file_system_type::kill_sb`.
+///
+/// # Safety
+///
+/// Called by the VFS, once, when the last reference to the superblock goes.
+pub(crate) unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_block) {
+    // SAFETY: `sb` is valid until `kill_litter_super` returns.
+    let info = unsafe { (*sb).s_fs_info.cast::<T::Info>() };
+    // SAFETY: Drops the dentries this filesystem pins and evicts every inode; `info` is
+    // still there for eviction to use.
+    unsafe { bindings::kill_litter_super(sb) };
+    if !info.is_null() {
+        // SAFETY: `fill_super` leaked this box; nothing refers to it any more.
+        drop(unsafe { KBox::from_raw(info) });
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS with a sequence file and the root of a mounted instance.
+unsafe extern "C" fn show_options<T: FileSystem>(
+    seq: *mut bindings::seq_file,
+    root: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: `root` is pinned by the mount being shown, and it pins its superblock.
+    let sb = unsafe { SuperBlock::<T>::from_raw((*root).d_sb) };
+    // SAFETY: `seq` is valid for the call.
+    let seq = unsafe { SeqFile::from_raw(seq) };
+    // An overflowing buffer is not an error: seq_file retries with a larger one.
+    let _ = T::show_options(sb, seq);
+    0
+}
