@@ -5,6 +5,7 @@
 set -euo pipefail
 
 CACHE=${RSHMEM_CACHE:?RSHMEM_CACHE must be set}
+mkdir -p "$CACHE"
 BINDGEN_VERSION=0.69.5
 RUST_DEB_VERSION=1.85.0+dfsg3-1~deb12u3
 
