@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$1 ko=$2 tests=$3 extra=$4
 
 root=$(mktemp -d)
+chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,etc,lib/modules,proc,sys,dev,tmp,mnt,extra,tests,root}
 cp /bin/busybox "$root/bin/busybox"

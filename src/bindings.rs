@@ -16,4 +16,10 @@
     clippy::undocumented_unsafe_blocks
 )]
 
+// The kernel's own bindings map these by hand (rust/bindings/lib.rs), and its bindgen
+// parameters, which this pass shares, block them.
+type __kernel_size_t = usize;
+type __kernel_ssize_t = isize;
+type __kernel_ptrdiff_t = isize;
+
 include!("bindings_generated.rs");

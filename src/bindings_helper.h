@@ -5,12 +5,19 @@
  * function that Kbuild's allowlist names, so Rust can call them.
  */
 #include <linux/cred.h>
+#include <linux/errno.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/highmem.h>
+#include <linux/iversion.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/random.h>
+#include <linux/statfs.h>
+#include <linux/swap.h>
+#include <linux/uio.h>
 #include <linux/seq_file.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
@@ -22,3 +29,4 @@ static const long long RSHMEM_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
 static const gfp_t RSHMEM_GFP_KERNEL = GFP_KERNEL;
 static const slab_flags_t RSHMEM_INODE_CACHE_FLAGS =
 	SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN;
+static const fgf_t RSHMEM_FGP_LOCK = FGP_LOCK;

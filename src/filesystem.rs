@@ -1,17 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The rshmem filesystem type: mount, remount, umount and /proc/mounts.
+//! The rshmem filesystem: its mount options and instance state, and the
+//! [`FileSystem`] implementation that hands each operation to the module that does it.
 
+use crate::attr::{Iattr, Idmap, StatFs};
 use crate::bindings;
 use crate::cred::{Kgid, Kuid};
-use crate::fs_context::{FileSystem, FsContext};
+use crate::dentry::Dentry;
+use crate::fault;
+use crate::file::File;
+use crate::folio::LockedFolio;
+use crate::fs_context::FsContext;
 use crate::fs_parser::{Param, ParamSpec, ParamTable};
-use crate::inode::NewInode;
-use crate::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT};
+use crate::inode::{Inode, NewKind};
+use crate::iov_iter::{IovIter, Kiocb};
+use crate::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::mount_options::{self, MountOptions};
+use crate::namespace;
+use crate::regular_file;
+use crate::rshmem_inode::{self, RshmemInode};
 use crate::seq_file::SeqFile;
+use crate::space::Space;
 use crate::super_block::{SuperBlock, SuperParams};
-use core::sync::atomic::{AtomicU64, Ordering};
+use crate::truncate;
+use crate::vfs::FileSystem;
+use crate::vm_fault::{FaultResult, VmFault};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -37,21 +50,24 @@ pub static PARAMETERS: ParamTable<5> = ParamTable::new([
 pub struct Rshmem;
 
 /// The state of one mounted rshmem instance.
+#[pin_data]
 pub struct RshmemInfo {
-    /// The size limit in pages, 0 for none. A remount changes it.
-    max_blocks: AtomicU64,
-    /// The inode limit, 0 for none. A remount changes it.
-    max_inodes: AtomicU64,
+    /// The limits and what is used of them.
+    #[pin]
+    pub space: Space,
     /// The root directory's mode, uid and gid as mounted (a remount leaves them).
     mode: u16,
     uid: Kuid,
     gid: Kgid,
 }
 
+/// `NAME_MAX`.
+const NAME_MAX: u64 = 255;
+
 impl FileSystem for Rshmem {
     type Options = MountOptions;
     type Info = RshmemInfo;
-    type InodeData = ();
+    type InodeData = RshmemInode;
     const NAME: &'static CStr = c_str!("rshmem");
     const INODE_CACHE_NAME: &'static CStr = c_str!("rshmem_inode_cache");
     const FS_FLAGS: core::ffi::c_int = bindings::FS_USERNS_MOUNT as core::ffi::c_int;
@@ -86,14 +102,13 @@ impl FileSystem for Rshmem {
         }
     }
 
-    fn new_info(opts: &MountOptions) -> Result<RshmemInfo> {
-        Ok(RshmemInfo {
-            max_blocks: AtomicU64::new(opts.blocks),
-            max_inodes: AtomicU64::new(opts.inodes),
+    fn new_info(opts: &MountOptions) -> impl PinInit<RshmemInfo, Error> {
+        try_pin_init!(RshmemInfo {
+            space <- Space::new(opts.blocks, opts.inodes),
             mode: opts.mode,
             uid: opts.uid,
             gid: opts.gid,
-        })
+        }? Error)
     }
 
     fn fill_super(sb: &SuperBlock<Self>, opts: &MountOptions) -> Result {
@@ -103,41 +118,125 @@ impl FileSystem for Rshmem {
             blocksize_bits: PAGE_SHIFT as u8,
             time_gran: 1,
         });
-        let mut root = NewInode::new(sb)?;
-        root.init_root_dir(opts.mode, opts.uid, opts.gid);
-        root.set_simple_dir_ops();
+        let mode = bindings::S_IFDIR as u16 | opts.mode;
+        let mut root = namespace::new_inode(Idmap::identity(), sb, None, mode, NewKind::Directory)?;
+        root.set_owner(opts.uid, opts.gid);
         sb.set_root(root)
     }
 
     fn reconfigure(fc: &FsContext, sb: &SuperBlock<Self>, opts: &MountOptions) -> Result {
-        let info = sb.info();
-        // As on tmpfs, an unlimited instance stays unlimited: what it holds was never
-        // counted against a limit. Mode, uid and gid belong to the root inode and are
-        // left as mounted.
-        if opts.seen_blocks && opts.blocks != 0 && info.max_blocks.load(Ordering::Relaxed) == 0 {
-            return Err(fc.invalid(c_str!("Cannot retroactively limit size")));
-        }
-        if opts.seen_inodes && opts.inodes != 0 && info.max_inodes.load(Ordering::Relaxed) == 0 {
-            return Err(fc.invalid(c_str!("Cannot retroactively limit inodes")));
-        }
-        if opts.seen_blocks {
-            info.max_blocks.store(opts.blocks, Ordering::Relaxed);
-        }
-        if opts.seen_inodes {
-            info.max_inodes.store(opts.inodes, Ordering::Relaxed);
-        }
-        Ok(())
+        // Mode, uid and gid belong to the root inode and are left as mounted, as on
+        // tmpfs.
+        let blocks = opts.seen_blocks.then_some(opts.blocks);
+        let inodes = opts.seen_inodes.then_some(opts.inodes);
+        sb.info()
+            .space
+            .set_limits(blocks, inodes)
+            .map_err(|msg| fc.invalid(msg))
     }
 
     fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> core::fmt::Result {
         let info = sb.info();
+        let usage = info.space.usage();
         mount_options::show(
             seq,
-            info.max_blocks.load(Ordering::Relaxed),
-            info.max_inodes.load(Ordering::Relaxed),
+            usage.max_blocks,
+            usage.max_inodes,
             info.mode,
             info.uid,
             info.gid,
         )
+    }
+
+    fn statfs(sb: &SuperBlock<Self>, buf: &mut StatFs) {
+        buf.set_basics(RSHMEM_MAGIC as u64, PAGE_SIZE, NAME_MAX);
+        let u = sb.info().space.usage();
+        // With no limit, the counts stay 0, as on tmpfs (and simple_statfs).
+        if u.max_blocks != 0 {
+            buf.set_blocks(u.max_blocks, u.max_blocks.saturating_sub(u.used_blocks));
+        }
+        if u.max_inodes != 0 {
+            buf.set_files(u.max_inodes, u.max_inodes.saturating_sub(u.used_inodes));
+        }
+    }
+
+    fn init_inode_data() -> impl PinInit<RshmemInode, Error> {
+        RshmemInode::new()
+    }
+
+    fn evict_inode(inode: &Inode<Self>) {
+        // Every folio goes, and with it its charge; then the inode's own charge.
+        inode.mapping().truncate_final();
+        rshmem_inode::recalc(inode, 0);
+        inode.super_block().info().space.free_inode();
+    }
+
+    fn setattr(idmap: Idmap, dentry: &Dentry<Self>, attr: &Iattr) -> Result {
+        truncate::setattr(idmap, dentry, attr)
+    }
+
+    fn mknod(
+        idmap: Idmap,
+        dir: &Inode<Self>,
+        dentry: &Dentry<Self>,
+        mode: u16,
+        dev: u32,
+    ) -> Result {
+        namespace::mknod(idmap, dir, dentry, mode, dev)
+    }
+
+    fn symlink(idmap: Idmap, dir: &Inode<Self>, dentry: &Dentry<Self>, target: &CStr) -> Result {
+        namespace::symlink(idmap, dir, dentry, target)
+    }
+
+    fn link(old: &Dentry<Self>, dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result {
+        namespace::link(old, dir, dentry)
+    }
+
+    fn unlink(dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result {
+        namespace::unlink(dir, dentry)
+    }
+
+    fn rmdir(dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result {
+        namespace::rmdir(dir, dentry)
+    }
+
+    fn rename(
+        _idmap: Idmap,
+        old_dir: &Inode<Self>,
+        old: &Dentry<Self>,
+        new_dir: &Inode<Self>,
+        new: &Dentry<Self>,
+        flags: u32,
+    ) -> Result {
+        namespace::rename(old_dir, old, new_dir, new, flags)
+    }
+
+    fn tmpfile(idmap: Idmap, dir: &Inode<Self>, file: &File, mode: u16) -> Result {
+        namespace::tmpfile(idmap, dir, file, mode)
+    }
+
+    fn read_iter(iocb: &mut Kiocb, iter: &mut IovIter) -> Result<usize> {
+        regular_file::read_iter(iocb, iter)
+    }
+
+    fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64> {
+        regular_file::llseek(file, offset, whence)
+    }
+
+    fn write_begin(inode: &Inode<Self>, pos: i64, len: u32) -> Result<LockedFolio> {
+        regular_file::write_begin(inode, pos, len)
+    }
+
+    fn write_end(inode: &Inode<Self>, pos: i64, copied: u32, folio: LockedFolio) -> u32 {
+        regular_file::write_end(inode, pos, copied, folio)
+    }
+
+    fn fault(vmf: &mut VmFault<Self>) -> FaultResult {
+        fault::fault(vmf)
+    }
+
+    fn page_mkwrite(vmf: &mut VmFault<Self>) -> FaultResult {
+        fault::page_mkwrite(vmf)
     }
 }

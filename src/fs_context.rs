@@ -1,47 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `struct fs_context`: mount and remount requests, and the [`FileSystem`] trait whose
-//! methods the VFS reaches through it.
+//! `struct fs_context`: mount and remount requests.
 
 use crate::bindings;
 use crate::cred::{Kgid, Kuid};
 use crate::fs_parser::Param;
-use crate::seq_file::SeqFile;
 use crate::super_block::{self, SuperBlock};
+use crate::vfs::FileSystem;
 use core::ffi::c_int;
 use core::marker::PhantomData;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::types::Opaque;
-
-/// A filesystem: what the VFS calls, in safe Rust.
-pub trait FileSystem: Sized + 'static {
-    /// What a mount or remount request collects while its parameters are parsed.
-    type Options: Send;
-    /// The state of one mounted instance, kept in the superblock.
-    type Info: Send + Sync;
-    /// The filesystem's own part of each inode, next to the VFS inode.
-    type InodeData: Default + Send + Sync;
-    /// The name `mount -t` takes.
-    const NAME: &'static CStr;
-    /// The name of the inode cache in /proc/slabinfo.
-    const INODE_CACHE_NAME: &'static CStr;
-    /// `FS_*` flags of the filesystem type.
-    const FS_FLAGS: c_int;
-
-    /// Starts a mount (or remount) request, with every option at its default.
-    fn init_options(fc: &FsContext) -> Result<Self::Options>;
-    /// Takes one parameter that fs_parser found in the table and type-checked.
-    fn parse_param(fc: &FsContext, opts: &mut Self::Options, param: &Param<'_>) -> Result;
-    /// Creates the state of a new instance from the options of its mount request.
-    fn new_info(opts: &Self::Options) -> Result<Self::Info>;
-    /// Fills in a new superblock, whose info `new_info` made, and gives it a root.
-    fn fill_super(sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
-    /// Applies the options of a remount request to a mounted instance.
-    fn reconfigure(fc: &FsContext, sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
-    /// Writes the instance's options, as /proc/mounts shows them, into `seq`.
-    fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> core::fmt::Result;
-}
 
 /// A mount or remount request.
 #[repr(transparent)]

@@ -3,10 +3,11 @@
 //! `struct file_system_type` and its registration with the VFS.
 
 use crate::bindings;
-use crate::fs_context::{self, FileSystem};
+use crate::fs_context;
 use crate::fs_parser::ParamTable;
 use crate::inode_cache::InodeCache;
 use crate::super_block;
+use crate::vfs::FileSystem;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::error::to_result;
 use kernel::prelude::*;

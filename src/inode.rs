@@ -1,61 +1,294 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `struct inode`: creating the inodes of a filesystem.
+//! `struct inode`: creating inodes and reading and updating their attributes.
 
+use crate::attr::Idmap;
 use crate::bindings;
 use crate::cred::{Kgid, Kuid};
-use crate::fs_context::FileSystem;
+use crate::inode_cache::FsInode;
+use crate::mapping::Mapping;
+use crate::mm::PAGE_SHIFT;
 use crate::super_block::SuperBlock;
+use crate::vfs::FileSystem;
+use core::marker::PhantomData;
 use kernel::prelude::*;
+use kernel::types::Opaque;
+
+/// The type of an inode, from its mode.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    /// A regular file.
+    Regular,
+    /// A directory.
+    Directory,
+    /// A symbolic link.
+    Symlink,
+    /// A device, fifo or socket.
+    Special,
+}
+
+/// `S_IFMT` and the type bits.
+const S_IFMT: u16 = bindings::S_IFMT as u16;
+
+impl FileType {
+    /// The type that mode `mode` names.
+    pub fn of(mode: u16) -> Self {
+        match mode & S_IFMT {
+            m if m == bindings::S_IFREG as u16 => Self::Regular,
+            m if m == bindings::S_IFDIR as u16 => Self::Directory,
+            m if m == bindings::S_IFLNK as u16 => Self::Symlink,
+            _ => Self::Special,
+        }
+    }
+}
+
+/// An inode of filesystem `T`.
+#[repr(transparent)]
+pub struct Inode<T: FileSystem>(Opaque<bindings::inode>, PhantomData<T>);
+
+impl<T: FileSystem> Inode<T> {
+    /// # Safety
+    ///
+    /// `ptr` is a valid inode of a superblock of type `T` that outlives `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::inode) -> &'a Self {
+        // SAFETY: `Inode` is `repr(transparent)`; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut bindings::inode {
+        self.0.get()
+    }
+
+    /// The filesystem's own data of the inode.
+    pub fn data(&self) -> &T::InodeData {
+        // SAFETY: Inodes of `T` come from `T`'s inode cache (type invariant of `from_raw`).
+        unsafe { FsInode::<T>::data(self.as_ptr()) }
+    }
+
+    /// The superblock the inode belongs to.
+    pub fn super_block(&self) -> &SuperBlock<T> {
+        // SAFETY: `i_sb` is set for the inode's lifetime, and the superblock outlives it.
+        unsafe { SuperBlock::from_raw((*self.as_ptr()).i_sb) }
+    }
+
+    /// The inode's page cache.
+    pub fn mapping(&self) -> &Mapping {
+        // SAFETY: `i_mapping` is set for the inode's lifetime.
+        unsafe { Mapping::from_raw((*self.as_ptr()).i_mapping) }
+    }
+
+    /// The mode: type and permission bits.
+    pub fn mode(&self) -> u16 {
+        // SAFETY: Reading the mode of a valid inode; it changes only under `i_rwsem`.
+        unsafe { (*self.as_ptr()).i_mode }
+    }
+
+    /// The type of the inode.
+    pub fn file_type(&self) -> FileType {
+        FileType::of(self.mode())
+    }
+
+    /// The file size, `i_size_read`.
+    pub fn size(&self) -> i64 {
+        // SAFETY: The inode is valid; `i_size_read` is safe against concurrent writers.
+        unsafe { bindings::i_size_read(self.as_ptr()) }
+    }
+
+    /// Sets the file size, `i_size_write`. Writers are serialised by `i_rwsem`, which
+    /// the VFS holds around every call that changes a size here.
+    pub fn set_size(&self, size: i64) {
+        // SAFETY: The inode is valid; on 64-bit the write is a single store.
+        unsafe { bindings::i_size_write(self.as_ptr(), size) };
+    }
+
+    /// Adds `delta` to a directory's size (tmpfs's bogus entry sizes). The caller holds
+    /// the directory's `i_rwsem`.
+    pub fn add_dir_size(&self, delta: i64) {
+        // SAFETY: The inode is valid; the VFS holds the directory's `i_rwsem`.
+        unsafe { (*self.as_ptr()).i_size += delta };
+    }
+
+    /// The link count.
+    pub fn nlink(&self) -> u32 {
+        // SAFETY: Reading a field of a valid inode.
+        unsafe { (*self.as_ptr()).__bindgen_anon_1.i_nlink }
+    }
+
+    /// Adds a link.
+    pub fn inc_nlink(&self) {
+        // SAFETY: The inode is valid; the VFS holds `i_rwsem` of the inode or its parent.
+        unsafe { bindings::inc_nlink(self.as_ptr()) };
+    }
+
+    /// Drops a link.
+    pub fn drop_nlink(&self) {
+        // SAFETY: As in `inc_nlink`.
+        unsafe { bindings::drop_nlink(self.as_ptr()) };
+    }
+
+    /// Takes a reference for a new dentry pointing to the inode.
+    pub fn hold(&self) {
+        // SAFETY: The inode is valid and referenced by the caller.
+        unsafe { bindings::ihold(self.as_ptr()) };
+    }
+
+    /// Sets ctime to now, and mtime to the same time.
+    pub fn touch_mtime_ctime(&self) {
+        // SAFETY: The inode is valid.
+        unsafe {
+            let now = bindings::inode_set_ctime_current(self.as_ptr());
+            bindings::inode_set_mtime_to_ts(self.as_ptr(), now);
+        }
+    }
+
+    /// Sets ctime to now.
+    pub fn touch_ctime(&self) {
+        // SAFETY: The inode is valid.
+        unsafe { bindings::inode_set_ctime_current(self.as_ptr()) };
+    }
+
+    /// Bumps the change counter (for NFS and overlayfs).
+    pub fn inc_iversion(&self) {
+        // SAFETY: The inode is valid.
+        unsafe { bindings::inode_inc_iversion(self.as_ptr()) };
+    }
+
+    /// Takes the inode's `i_rwsem` for writing, until the guard is dropped.
+    pub fn lock(&self) -> InodeLockGuard<'_, T> {
+        // SAFETY: The inode is valid. The guard unlocks it.
+        unsafe { bindings::inode_lock(self.as_ptr()) };
+        InodeLockGuard(self)
+    }
+
+    /// Sets `st_blocks` to `pages` pages.
+    pub fn set_blocks(&self, pages: u64) {
+        // SAFETY: The inode is valid; `i_blocks` is written under the caller's per-inode
+        // accounting lock, and read locklessly by stat, as on tmpfs.
+        unsafe { (*self.as_ptr()).i_blocks = pages << (PAGE_SHIFT - 9) };
+    }
+}
+
+/// Holds an inode's `i_rwsem` for writing.
+pub struct InodeLockGuard<'a, T: FileSystem>(&'a Inode<T>);
+
+impl<T: FileSystem> Drop for InodeLockGuard<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: `Inode::lock` took the lock this guard stands for.
+        unsafe { bindings::inode_unlock(self.0.as_ptr()) };
+    }
+}
+
+/// What kind of inode to create, with what it needs.
+pub enum NewKind<'a> {
+    /// A regular file.
+    Regular,
+    /// A directory.
+    Directory,
+    /// A symbolic link to this target.
+    Symlink(&'a CStr),
+    /// A device, fifo or socket, with its device number.
+    Special(u32),
+}
 
 /// A new inode, not yet visible to anyone, holding one reference.
 ///
 /// # Invariants
 ///
 /// `0` is a valid inode from `new_inode` on which this value holds a reference.
-pub struct NewInode(*mut bindings::inode);
+pub struct NewInode<T: FileSystem>(*mut bindings::inode, PhantomData<T>);
 
-impl NewInode {
-    /// Allocates an inode of `sb` with a fresh inode number.
-    pub fn new<T: FileSystem>(sb: &SuperBlock<T>) -> Result<Self> {
+impl<T: FileSystem> NewInode<T> {
+    /// Allocates an inode of `sb` with a fresh inode number and every time set to now.
+    pub fn new(sb: &SuperBlock<T>) -> Result<Self> {
         // SAFETY: `sb` is a valid superblock.
         let inode = unsafe { bindings::new_inode(sb.as_ptr()) };
         if inode.is_null() {
             return Err(ENOMEM);
         }
         // SAFETY: The inode is new and only ours.
-        unsafe { (*inode).i_ino = bindings::get_next_ino() as _ };
-        // INVARIANT: `new_inode` returned a valid inode with one reference.
-        Ok(Self(inode))
-    }
-
-    /// Sets the mode (type and permissions) and the owner of a directory root, with
-    /// every timestamp set to now.
-    pub fn init_root_dir(&mut self, perm: u16, uid: Kuid, gid: Kgid) {
-        let inode = self.0;
-        // SAFETY: The inode is new and only ours; `nop_mnt_idmap` is the identity map.
         unsafe {
-            bindings::inode_init_owner(
-                &raw mut bindings::nop_mnt_idmap,
-                inode,
-                core::ptr::null_mut(),
-                bindings::S_IFDIR as u16 | perm,
-            );
-            (*inode).i_uid = uid.into_raw();
-            (*inode).i_gid = gid.into_raw();
+            (*inode).i_ino = bindings::get_next_ino() as _;
+            (*inode).i_generation = bindings::get_random_u32();
             bindings::simple_inode_init_ts(inode);
-            // "." and the entry in the parent (the root is its own parent).
-            bindings::set_nlink(inode, 2);
+        }
+        // INVARIANT: `new_inode` returned a valid inode with one reference.
+        Ok(Self(inode, PhantomData))
+    }
+
+    /// The inode, to read or update like any other.
+    pub fn inode(&self) -> &Inode<T> {
+        // SAFETY: The inode is valid (type invariant) and belongs to a superblock of `T`.
+        unsafe { Inode::from_raw(self.0) }
+    }
+
+    /// Sets the mode and owner as `inode_init_owner` does: owner from the caller's fs
+    /// ids through the mount's idmapping, group from a setgid parent.
+    pub fn init_owner(&mut self, idmap: Idmap, dir: Option<&Inode<T>>, mode: u16) {
+        let dir = dir.map_or(core::ptr::null_mut(), |d| d.as_ptr());
+        // SAFETY: The inode is new and only ours; `idmap` is valid (its invariant) and so
+        // is `dir`.
+        unsafe { bindings::inode_init_owner(idmap.as_ptr(), self.0, dir, mode) };
+    }
+
+    /// Sets the owner explicitly (the root directory's, from the mount options).
+    pub fn set_owner(&mut self, uid: Kuid, gid: Kgid) {
+        // SAFETY: The inode is new and only ours.
+        unsafe {
+            (*self.0).i_uid = uid.into_raw();
+            (*self.0).i_gid = gid.into_raw();
         }
     }
 
-    /// Gives a directory the libfs operations of an empty, read-only directory.
-    pub fn set_simple_dir_ops(&mut self) {
-        // SAFETY: The inode is new and only ours; the libfs tables are static.
-        unsafe {
-            (*self.0).i_op = &raw const bindings::simple_dir_inode_operations;
-            (*self.0).__bindgen_anon_3.i_fop = &raw const bindings::simple_dir_operations;
+    /// Gives the inode the operations of its kind (see [`crate::vfs`]) and what the
+    /// kind needs: a directory its "." link, a symlink its target, a
+    /// special file its device number, a regular file an unevictable page cache.
+    pub fn init_kind(&mut self, kind: NewKind<'_>) -> Result {
+        let inode = self.0;
+        match kind {
+            NewKind::Regular => {
+                // SAFETY: The inode is new and only ours; the tables are static.
+                unsafe {
+                    (*inode).i_op = crate::vfs::file_inode_ops::<T>();
+                    (*inode).__bindgen_anon_3.i_fop = crate::vfs::file_ops::<T>();
+                    (*(*inode).i_mapping).a_ops = crate::vfs::address_space_ops::<T>();
+                }
+                self.inode().mapping().set_unevictable();
+            }
+            NewKind::Directory => {
+                // SAFETY: The inode is new and only ours; the tables are static. The
+                // entries live in the dcache, which libfs's `dcache_readdir` lists.
+                unsafe {
+                    (*inode).i_op = crate::vfs::dir_inode_ops::<T>();
+                    (*inode).__bindgen_anon_3.i_fop = &raw const bindings::simple_dir_operations;
+                    bindings::inc_nlink(inode);
+                }
+            }
+            NewKind::Symlink(target) => {
+                let len = target.len();
+                // SAFETY: `target` is valid for `len` bytes and a NUL; the copy is freed by
+                // `free_inode`, after an RCU grace period, as `simple_get_link` requires.
+                let link = unsafe {
+                    bindings::kmemdup_nul(target.as_char_ptr(), len, bindings::RSHMEM_GFP_KERNEL)
+                };
+                if link.is_null() {
+                    return Err(ENOMEM);
+                }
+                // SAFETY: The inode is new and only ours.
+                unsafe {
+                    (*inode).__bindgen_anon_4.i_link = link;
+                    (*inode).i_op = crate::vfs::symlink_inode_ops::<T>();
+                    (*inode).i_size = len as i64;
+                }
+            }
+            NewKind::Special(dev) => {
+                // SAFETY: The inode is new and only ours.
+                unsafe {
+                    bindings::init_special_inode(inode, (*inode).i_mode, dev);
+                    (*inode).i_op = crate::vfs::special_inode_ops::<T>();
+                }
+            }
         }
+        Ok(())
     }
 
     /// Gives up ownership of the reference, to a function that takes it.
@@ -66,10 +299,14 @@ impl NewInode {
     }
 }
 
-impl Drop for NewInode {
+impl<T: FileSystem> Drop for NewInode<T> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant this value holds a reference; the inode is not
-        // hashed or linked, so the final `iput` frees it.
-        unsafe { bindings::iput(self.0) };
+        // linked anywhere (nlink is what `init_kind` set, but no dentry points to it), so
+        // the final `iput` evicts and frees it.
+        unsafe {
+            bindings::clear_nlink(self.0);
+            bindings::iput(self.0);
+        }
     }
 }

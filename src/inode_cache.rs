@@ -4,9 +4,10 @@
 //! the filesystem's own per-inode data, as `shmem_inode_info` embeds `vfs_inode`.
 
 use crate::bindings;
-use crate::fs_context::FileSystem;
+use crate::vfs::FileSystem;
 use core::ffi::c_void;
 use core::ptr::NonNull;
+use kernel::init::PinInit;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -14,11 +15,24 @@ use kernel::types::Opaque;
 ///
 /// # Invariants
 ///
-/// `data` is initialised from `alloc_inode` until `free_inode`.
+/// `data` is initialised, in place, from `alloc_inode` until `free_inode`; it is pinned.
 #[repr(C)]
 pub struct FsInode<T: FileSystem> {
     vfs: Opaque<bindings::inode>,
     data: core::mem::MaybeUninit<T::InodeData>,
+}
+
+impl<T: FileSystem> FsInode<T> {
+    /// The filesystem's data of the inode at `inode`.
+    ///
+    /// # Safety
+    ///
+    /// `inode` is a live inode of a superblock of type `T` and outlives `'a`.
+    pub(crate) unsafe fn data<'a>(inode: *mut bindings::inode) -> &'a T::InodeData {
+        // SAFETY: Inodes of `T` are allocated by `alloc_inode::<T>` as the `vfs` field
+        // (at offset 0, `repr(C)`) of an `FsInode<T>`, whose `data` is initialised.
+        unsafe { (*inode.cast::<Self>()).data.assume_init_ref() }
+    }
 }
 
 /// The inode cache of a filesystem type, created by its registration.
@@ -103,9 +117,15 @@ pub(crate) unsafe extern "C" fn alloc_inode<T: FileSystem>(
     if obj.is_null() {
         return core::ptr::null_mut();
     }
-    // SAFETY: `obj` is a new object of the cache, ours until returned.
+    // SAFETY: `obj` is a new object of the cache, ours until returned; `data` is
+    // initialised in place and never moves (slab objects do not move).
     // INVARIANT: `data` is initialised here and dropped in `free_inode`.
-    unsafe { (*obj).data.write(T::InodeData::default()) };
+    let init = unsafe { T::init_inode_data().__pinned_init((*obj).data.as_mut_ptr()) };
+    if init.is_err() {
+        // SAFETY: The object is still only ours; it goes back uninitialised.
+        unsafe { bindings::kmem_cache_free(cache, obj.cast()) };
+        return core::ptr::null_mut();
+    }
     obj.cast()
 }
 
@@ -120,6 +140,11 @@ pub(crate) unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::
     // `alloc_inode` and is dropped once, here. It goes back to the cache it came from.
     unsafe {
         (*obj).data.assume_init_drop();
+        // A symlink's target (`NewInode::init_kind`), freed after the grace period that
+        // RCU path walks reading it need.
+        if (*inode).i_mode & bindings::S_IFMT as u16 == bindings::S_IFLNK as u16 {
+            bindings::kfree((*inode).__bindgen_anon_4.i_link.cast());
+        }
         let cache = crate::fs_type::FileSystemType::inode_cache_of((*inode).i_sb);
         bindings::kmem_cache_free(cache, obj.cast());
     }

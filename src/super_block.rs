@@ -2,11 +2,13 @@
 
 //! `struct super_block`: one mounted instance of a filesystem.
 
+use crate::attr::StatFs;
 use crate::bindings;
-use crate::fs_context::{to_errno, FileSystem};
-use crate::inode::NewInode;
+use crate::fs_context::to_errno;
+use crate::inode::{Inode, NewInode};
 use crate::inode_cache;
 use crate::seq_file::SeqFile;
+use crate::vfs::FileSystem;
 use core::ffi::c_int;
 use core::marker::PhantomData;
 use kernel::prelude::*;
@@ -68,7 +70,7 @@ impl<T: FileSystem> SuperBlock<T> {
     }
 
     /// Makes `inode` the root directory; `fill_super` does this last.
-    pub fn set_root(&self, inode: NewInode) -> Result {
+    pub fn set_root(&self, inode: NewInode<T>) -> Result {
         // SAFETY: `d_make_root` takes over the reference `inode` holds (and drops it on
         // failure); the superblock is being set up by `fill_super`, alone.
         unsafe {
@@ -90,8 +92,9 @@ impl<T: FileSystem> Tables<T> {
         let mut ops: bindings::super_operations = unsafe { core::mem::zeroed() };
         ops.alloc_inode = Some(inode_cache::alloc_inode::<T>);
         ops.free_inode = Some(inode_cache::free_inode::<T>);
-        ops.statfs = Some(bindings::simple_statfs);
+        ops.statfs = Some(statfs::<T>);
         ops.drop_inode = Some(bindings::generic_delete_inode);
+        ops.evict_inode = Some(evict_inode::<T>);
         ops.show_options = Some(show_options::<T>);
         ops
     };
@@ -108,10 +111,13 @@ pub(crate) unsafe extern "C" fn fill_super<T: FileSystem>(
 ) -> c_int {
     // SAFETY: `fs_private` is the `T::Options` that `init_fs_context` put there.
     let opts = unsafe { &*(*fc).fs_private.cast::<T::Options>() };
-    let info = match T::new_info(opts).and_then(|i| Ok(KBox::new(i, GFP_KERNEL)?)) {
+    let info = match KBox::pin_init(T::new_info(opts), GFP_KERNEL) {
         Ok(info) => info,
         Err(e) => return e.to_errno(),
     };
+    // SAFETY: The info stays where it is until `kill_sb` rebuilds the box from the raw
+    // pointer and drops it in place: it is never moved.
+    let info = unsafe { Pin::into_inner_unchecked(info) };
     // SAFETY: The superblock is new and ours to set up. If this returns an error, the
     // VFS still calls `kill_sb`, which frees `s_fs_info`.
     // INVARIANT: `s_fs_info` is a live `T::Info` from here until `kill_sb`.
@@ -135,7 +141,8 @@ pub(crate) unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_
     // still there for eviction to use.
     unsafe { bindings::kill_litter_super(sb) };
     if !info.is_null() {
-        // SAFETY: `fill_super` leaked this box; nothing refers to it any more.
+        // SAFETY: `fill_super` leaked this (pinned) box; nothing refers to it any more, and
+        // it is dropped where it is.
         drop(unsafe { KBox::from_raw(info) });
     }
 }
@@ -154,4 +161,26 @@ unsafe extern "C" fn show_options<T: FileSystem>(
     // An overflowing buffer is not an error: seq_file retries with a larger one.
     let _ = T::show_options(sb, seq);
     0
+}
+
+/// # Safety
+///
+/// Called by the VFS with a dentry of a mounted instance and a buffer to fill.
+unsafe extern "C" fn statfs<T: FileSystem>(
+    dentry: *mut bindings::dentry,
+    buf: *mut bindings::kstatfs,
+) -> c_int {
+    // SAFETY: The dentry pins its superblock; the buffer is ours for the call.
+    unsafe { T::statfs(SuperBlock::from_raw((*dentry).d_sb), StatFs::from_raw(buf)) };
+    0
+}
+
+/// # Safety
+///
+/// Called by the VFS, once, when the last reference to an inode of `T` goes.
+unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
+    // SAFETY: The inode is valid and being evicted; no one else uses it.
+    T::evict_inode(unsafe { Inode::from_raw(inode) });
+    // SAFETY: As above; `clear_inode` ends the eviction, as `evict_inode` must.
+    unsafe { bindings::clear_inode(inode) };
 }

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Error codes the kernel crate of 6.12 has no constants for.
+
+#![allow(non_snake_case)]
+
+use crate::bindings;
+use kernel::error::Error;
+
+/// `ENOTEMPTY`: directory not empty.
+pub fn ENOTEMPTY() -> Error {
+    Error::from_errno(-(bindings::ENOTEMPTY as i32))
+}
+
+/// `ENAMETOOLONG`: file name too long.
+pub fn ENAMETOOLONG() -> Error {
+    Error::from_errno(-(bindings::ENAMETOOLONG as i32))
+}

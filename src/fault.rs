@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The fault path of shared and private mappings.
+//!
+//! Lock order (the whole module; see also `truncate.rs`):
+//!
+//!   i_rwsem -> mmap_lock (or the per-VMA lock) -> folio lock -> i_mmap_rwsem -> PTL
+//!
+//! and two spinlocks of rshmem's own, leaves taken under a folio lock or under nothing:
+//!
+//!   inode `alloced` lock (`rshmem_inode.rs`) -> `Space` lock (`space.rs`)
+//!
+//! Faults never take `i_rwsem`: a write(2) holding it may fault on its user buffer
+//! (seed 000). The `invalidate_lock` is not used: the folio lock and the re-check of
+//! `i_size` below are what order faults against truncation. `Space`'s spinlock and the
+//! inode's `alloced` spinlock are leaves, taken under the folio lock or none.
+//!
+//! Faults run under either `mmap_lock` or, on 6.12, the per-VMA lock
+//! (`FAULT_FLAG_VMA_LOCK`). Nothing here depends on which: the handlers only use the VMA
+//! and its file, which both locks pin, and never drop the lock themselves.
+
+use crate::filesystem::Rshmem;
+use crate::mm::PAGE_SHIFT;
+use crate::rshmem_inode::{get_folio, recalc};
+use crate::vm_fault::{FaultResult, VmFault};
+use kernel::prelude::*;
+
+/// Pages of a file of `size` bytes: a fault at this index or beyond is past EOF.
+fn pages(size: i64) -> u64 {
+    ((size as u64) + (1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT
+}
+
+/// `.fault`: finds or creates the folio, returns it locked.
+///
+/// Against truncate (seeds 003, 004): setattr writes `i_size` before it unmaps and then
+/// removes folios, each under its folio lock, and unmaps once more after that. We check
+/// `i_size` again with the folio locked:
+/// - if truncation already wrote the new size, we see it and back out (removing the
+///   folio if we created it: it is beyond EOF and no one else can reach it);
+/// - if not, truncation has not removed this folio yet (it needs the lock we hold). The
+///   mm installs our PTE before unlocking the folio; then truncation's removal, which
+///   unmaps a mapped folio it removes, and its final unmap both come after, and take
+///   the PTE down. Nothing beyond the new EOF stays mapped.
+pub fn fault(vmf: &mut VmFault<Rshmem>) -> FaultResult {
+    let inode = vmf.inode();
+    let index = vmf.pgoff();
+    if index >= pages(inode.size()) {
+        return FaultResult::SIGBUS;
+    }
+    let (folio, created) = match get_folio(inode, index) {
+        Ok(f) => f,
+        Err(e) if e == ENOMEM => return FaultResult::OOM,
+        // ENOSPC, as on tmpfs, is SIGBUS.
+        Err(_) => return FaultResult::SIGBUS,
+    };
+    if index >= pages(inode.size()) {
+        if created {
+            folio.remove_from(inode.mapping());
+            drop(folio);
+            recalc(inode, 0);
+        }
+        return FaultResult::SIGBUS;
+    }
+    vmf.set_locked_folio(folio)
+}
+
+/// `.page_mkwrite`: a shared mapping's first write to a page mapped read-only. Updates
+/// the times, checks the page is still in the file, and dirties it.
+pub fn page_mkwrite(vmf: &mut VmFault<Rshmem>) -> FaultResult {
+    let inode = vmf.inode();
+    // Before the folio lock, as other filesystems do: it may sleep.
+    let _ = vmf.file().update_time();
+    let folio = vmf.page_folio().lock();
+    // Truncated (or punched) since it was mapped: the PTE is going; let the access
+    // fault again.
+    if !folio.belongs_to(inode.mapping()) || folio.pos() >= inode.size() {
+        return FaultResult::NOPAGE;
+    }
+    folio.mark_dirty();
+    folio.wait_stable();
+    vmf.keep_locked(folio)
+}

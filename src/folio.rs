@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `struct folio`: page-cache folios, held by reference, locked or not.
+
+use crate::bindings;
+use crate::iov_iter::IovIter;
+use crate::mapping::Mapping;
+use core::ptr::NonNull;
+
+/// A reference to a folio.
+///
+/// # Invariants
+///
+/// `0` is a valid folio on which this value holds one reference.
+pub struct Folio(NonNull<bindings::folio>);
+
+impl Folio {
+    /// # Safety
+    ///
+    /// `ptr` is a valid folio whose reference the caller hands over.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<bindings::folio>) -> Self {
+        // INVARIANT: The caller's promise.
+        Self(ptr)
+    }
+
+    fn as_ptr(&self) -> *mut bindings::folio {
+        self.0.as_ptr()
+    }
+
+    /// The file offset of the folio's first byte.
+    pub fn pos(&self) -> i64 {
+        // SAFETY: The folio is valid (type invariant).
+        unsafe { bindings::folio_pos(self.as_ptr()) }
+    }
+
+    /// Copies `len` bytes from offset `offset` of the folio to `iter`; returns how many
+    /// were copied, fewer if the user buffer faulted.
+    pub fn copy_to_iter(&self, offset: usize, len: usize, iter: &mut IovIter) -> usize {
+        // SAFETY: The folio is valid and `offset + len` lies within it (callers copy within
+        // one page of an order-0 folio); `iter` is a valid iterator.
+        unsafe { bindings::copy_folio_to_iter(self.as_ptr(), offset, len, iter.as_ptr()) }
+    }
+
+    /// Marks the folio accessed, for reclaim's aging.
+    pub fn mark_accessed(&self) {
+        // SAFETY: The folio is valid.
+        unsafe { bindings::folio_mark_accessed(self.as_ptr()) };
+    }
+
+    /// Locks the folio, sleeping until it is free.
+    pub fn lock(self) -> LockedFolio {
+        // SAFETY: The folio is valid; we hold a reference, so it cannot be freed while we
+        // sleep.
+        unsafe { bindings::folio_lock(self.as_ptr()) };
+        // INVARIANT: Locked just above.
+        LockedFolio(self)
+    }
+}
+
+impl Drop for Folio {
+    fn drop(&mut self) {
+        // SAFETY: This value holds a reference (type invariant) and gives it up once.
+        unsafe { bindings::folio_put(self.as_ptr()) };
+    }
+}
+
+/// A locked folio, held by reference; unlocked and released when dropped.
+///
+/// # Invariants
+///
+/// The folio is locked by this value.
+pub struct LockedFolio(Folio);
+
+impl LockedFolio {
+    /// # Safety
+    ///
+    /// `ptr` is a valid folio, locked by the caller, whose reference and lock the caller
+    /// hands over.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<bindings::folio>) -> Self {
+        // SAFETY: The caller's promise.
+        // INVARIANT: The caller's promise.
+        Self(unsafe { Folio::from_raw(ptr) })
+    }
+
+    fn as_ptr(&self) -> *mut bindings::folio {
+        self.0.as_ptr()
+    }
+
+    /// The folio's offset in the file.
+    pub fn pos(&self) -> i64 {
+        self.0.pos()
+    }
+
+    /// Whether the folio still belongs to `mapping`: truncation and hole punching take it
+    /// out of the page cache under its lock, so under the lock this is stable.
+    pub fn belongs_to(&self, mapping: &Mapping) -> bool {
+        // SAFETY: The folio is valid and locked, so `mapping` is stable.
+        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping == mapping.as_ptr() }
+    }
+
+    /// Marks the folio dirty: its data exists nowhere else.
+    pub fn mark_dirty(&self) {
+        // SAFETY: The folio is valid and locked.
+        unsafe { bindings::folio_mark_dirty(self.as_ptr()) };
+    }
+
+    /// Waits until no write-back holds the folio stable (none does, but the contract of
+    /// `page_mkwrite` asks for it).
+    pub fn wait_stable(&self) {
+        // SAFETY: The folio is valid and locked.
+        unsafe { bindings::folio_wait_stable(self.as_ptr()) };
+    }
+
+    /// Takes the folio out of `mapping`'s page cache (unmapping it first if mapped); the
+    /// caller still holds its reference.
+    pub fn remove_from(&self, mapping: &Mapping) {
+        // SAFETY: The folio is valid, locked, and in `mapping` (callers check with
+        // `belongs_to`), as `generic_error_remove_folio` requires; 6.12 exports no other
+        // way to remove one locked folio (`truncate_inode_folio` is what it calls).
+        unsafe { bindings::generic_error_remove_folio(mapping.as_ptr(), self.as_ptr()) };
+    }
+
+    /// The page at file index `index` of the folio, handing over the lock and the
+    /// reference, as a `.fault` handler returning `VM_FAULT_LOCKED` does.
+    pub(crate) fn into_locked_page(self, index: u64) -> *mut bindings::page {
+        let folio = self.as_ptr();
+        core::mem::forget(self);
+        // SAFETY: The folio is valid and covers `index` (callers pass the index they
+        // looked it up by).
+        unsafe { bindings::folio_file_page(folio, index as _) }
+    }
+
+    /// Keeps the folio locked for the caller of `page_mkwrite` (which holds its own
+    /// reference) and drops ours.
+    pub(crate) fn leave_locked(self) {
+        let folio = self.as_ptr();
+        core::mem::forget(self);
+        // SAFETY: We hold a reference (from `VmFault::page_folio`), given up here; the
+        // caller's reference keeps the folio alive while it stays locked.
+        unsafe { bindings::folio_put(folio) };
+    }
+
+    /// Hands over the lock and the reference, as `write_begin` does.
+    pub(crate) fn into_raw(self) -> *mut bindings::folio {
+        let folio = self.as_ptr();
+        core::mem::forget(self);
+        folio
+    }
+}
+
+impl Drop for LockedFolio {
+    fn drop(&mut self) {
+        // SAFETY: This value holds the lock (type invariant); the reference is dropped
+        // after this, by `Folio`'s own drop.
+        unsafe { bindings::folio_unlock(self.as_ptr()) };
+    }
+}

@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The [`FileSystem`] trait: everything the VFS and the mm call a filesystem for, in
+//! safe Rust; and the C operation tables that reach it.
+
+use crate::attr::{Iattr, Idmap, StatFs};
+use crate::bindings;
+use crate::dentry::Dentry;
+use crate::file::File;
+use crate::folio::LockedFolio;
+use crate::fs_context::{to_errno, FsContext};
+use crate::fs_parser::Param;
+use crate::inode::Inode;
+use crate::iov_iter::{IovIter, Kiocb};
+use crate::seq_file::SeqFile;
+use crate::super_block::SuperBlock;
+use crate::vm_fault::{FaultResult, VmFault};
+use core::ffi::{c_int, c_uint, c_void};
+use core::marker::PhantomData;
+use kernel::init::PinInit;
+use kernel::prelude::*;
+
+/// A filesystem: what the VFS calls, in safe Rust.
+pub trait FileSystem: Sized + 'static {
+    /// What a mount or remount request collects while its parameters are parsed.
+    type Options: Send;
+    /// The state of one mounted instance, kept in the superblock.
+    type Info: Send + Sync;
+    /// The filesystem's own part of each inode, next to the VFS inode.
+    type InodeData: Send + Sync;
+    /// The name `mount -t` takes.
+    const NAME: &'static CStr;
+    /// The name of the inode cache in /proc/slabinfo.
+    const INODE_CACHE_NAME: &'static CStr;
+    /// `FS_*` flags of the filesystem type.
+    const FS_FLAGS: c_int;
+
+    // Mounting.
+
+    /// Starts a mount (or remount) request, with every option at its default.
+    fn init_options(fc: &FsContext) -> Result<Self::Options>;
+    /// Takes one parameter that fs_parser found in the table and type-checked.
+    fn parse_param(fc: &FsContext, opts: &mut Self::Options, param: &Param<'_>) -> Result;
+    /// Creates the state of a new instance from the options of its mount request.
+    fn new_info(opts: &Self::Options) -> impl PinInit<Self::Info, Error>;
+    /// Fills in a new superblock, whose info `new_info` made, and gives it a root.
+    fn fill_super(sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
+    /// Applies the options of a remount request to a mounted instance.
+    fn reconfigure(fc: &FsContext, sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
+    /// Writes the instance's options, as /proc/mounts shows them, into `seq`.
+    fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> core::fmt::Result;
+    /// Fills in `statfs`.
+    fn statfs(sb: &SuperBlock<Self>, buf: &mut StatFs);
+
+    // Inodes.
+
+    /// Initialises the per-inode data of a new inode.
+    fn init_inode_data() -> impl PinInit<Self::InodeData, Error>;
+    /// Releases what an inode holds, as its last reference goes.
+    fn evict_inode(inode: &Inode<Self>);
+    /// `chmod`, `chown`, `utimes`, `truncate`.
+    fn setattr(idmap: Idmap, dentry: &Dentry<Self>, attr: &Iattr) -> Result;
+
+    // Directories.
+
+    /// Creates a regular file, directory, device, fifo or socket (by `mode`) at `dentry`.
+    fn mknod(idmap: Idmap, dir: &Inode<Self>, dentry: &Dentry<Self>, mode: u16, dev: u32)
+        -> Result;
+    /// Creates a symbolic link to `target` at `dentry`.
+    fn symlink(idmap: Idmap, dir: &Inode<Self>, dentry: &Dentry<Self>, target: &CStr) -> Result;
+    /// Creates a hard link to `old`'s inode at `dentry`.
+    fn link(old: &Dentry<Self>, dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result;
+    /// Removes the name `dentry` of a non-directory.
+    fn unlink(dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result;
+    /// Removes the empty directory `dentry`.
+    fn rmdir(dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result;
+    /// Renames, with `RENAME_*` flags.
+    fn rename(
+        idmap: Idmap,
+        old_dir: &Inode<Self>,
+        old: &Dentry<Self>,
+        new_dir: &Inode<Self>,
+        new: &Dentry<Self>,
+        flags: u32,
+    ) -> Result;
+    /// Creates an unnamed regular file for O_TMPFILE; returns it instantiated in `file`.
+    fn tmpfile(idmap: Idmap, dir: &Inode<Self>, file: &File, mode: u16) -> Result;
+
+    // Regular files.
+
+    /// Reads from the page cache, holes as zeros.
+    fn read_iter(iocb: &mut Kiocb, iter: &mut IovIter) -> Result<usize>;
+    /// `lseek`, SEEK_DATA and SEEK_HOLE included.
+    fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64>;
+    /// The locked folio a buffered write of `len` bytes at `pos` copies into.
+    fn write_begin(inode: &Inode<Self>, pos: i64, len: u32) -> Result<LockedFolio>;
+    /// Finishes a buffered write of `copied` bytes at `pos`; returns how many count.
+    fn write_end(inode: &Inode<Self>, pos: i64, copied: u32, folio: LockedFolio) -> u32;
+    /// A page fault on a mapping of the file.
+    fn fault(vmf: &mut VmFault<Self>) -> FaultResult;
+    /// A write to a page mapped read-only in a shared mapping.
+    fn page_mkwrite(vmf: &mut VmFault<Self>) -> FaultResult;
+}
+
+// The tables. Each is a constant, promoted to static storage where it is used.
+
+struct Tables<T>(PhantomData<T>);
+
+impl<T: FileSystem> Tables<T> {
+    const DIR_INODE_OPS: bindings::inode_operations = {
+        // SAFETY: All-zero is a valid `struct inode_operations`: no callbacks.
+        let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
+        ops.lookup = Some(bindings::simple_lookup);
+        ops.create = Some(create::<T>);
+        ops.link = Some(link::<T>);
+        ops.unlink = Some(unlink::<T>);
+        ops.symlink = Some(symlink::<T>);
+        ops.mkdir = Some(mkdir::<T>);
+        ops.rmdir = Some(rmdir::<T>);
+        ops.mknod = Some(mknod::<T>);
+        ops.rename = Some(rename::<T>);
+        ops.tmpfile = Some(tmpfile::<T>);
+        ops.setattr = Some(setattr::<T>);
+        ops
+    };
+
+    const FILE_INODE_OPS: bindings::inode_operations = {
+        // SAFETY: As above.
+        let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
+        ops.setattr = Some(setattr::<T>);
+        ops
+    };
+
+    const SYMLINK_INODE_OPS: bindings::inode_operations = {
+        // SAFETY: As above.
+        let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
+        ops.get_link = Some(bindings::simple_get_link);
+        ops.setattr = Some(setattr::<T>);
+        ops
+    };
+
+    const FILE_OPS: bindings::file_operations = {
+        // SAFETY: All-zero is a valid `struct file_operations`: no callbacks.
+        let mut ops: bindings::file_operations = unsafe { core::mem::zeroed() };
+        ops.llseek = Some(llseek::<T>);
+        ops.read_iter = Some(read_iter::<T>);
+        ops.write_iter = Some(bindings::generic_file_write_iter);
+        ops.mmap = Some(mmap::<T>);
+        ops.open = Some(bindings::generic_file_open);
+        ops.fsync = Some(bindings::noop_fsync);
+        ops.splice_read = Some(bindings::copy_splice_read);
+        ops.splice_write = Some(bindings::iter_file_splice_write);
+        ops
+    };
+
+    const ADDRESS_SPACE_OPS: bindings::address_space_operations = {
+        // SAFETY: All-zero is a valid `struct address_space_operations`.
+        let mut ops: bindings::address_space_operations = unsafe { core::mem::zeroed() };
+        ops.dirty_folio = Some(bindings::noop_dirty_folio);
+        ops.write_begin = Some(write_begin::<T>);
+        ops.write_end = Some(write_end::<T>);
+        ops.error_remove_folio = Some(bindings::generic_error_remove_folio);
+        ops
+    };
+
+    const VM_OPS: bindings::vm_operations_struct = {
+        // SAFETY: All-zero is a valid `struct vm_operations_struct`.
+        let mut ops: bindings::vm_operations_struct = unsafe { core::mem::zeroed() };
+        ops.fault = Some(fault::<T>);
+        ops.map_pages = Some(bindings::filemap_map_pages);
+        ops.page_mkwrite = Some(page_mkwrite::<T>);
+        ops
+    };
+}
+
+pub(crate) fn dir_inode_ops<T: FileSystem>() -> &'static bindings::inode_operations {
+    const { &Tables::<T>::DIR_INODE_OPS }
+}
+
+pub(crate) fn file_inode_ops<T: FileSystem>() -> &'static bindings::inode_operations {
+    const { &Tables::<T>::FILE_INODE_OPS }
+}
+
+pub(crate) fn symlink_inode_ops<T: FileSystem>() -> &'static bindings::inode_operations {
+    const { &Tables::<T>::SYMLINK_INODE_OPS }
+}
+
+pub(crate) fn special_inode_ops<T: FileSystem>() -> &'static bindings::inode_operations {
+    // A device, fifo or socket inode needs only attribute changes from us.
+    const { &Tables::<T>::FILE_INODE_OPS }
+}
+
+pub(crate) fn file_ops<T: FileSystem>() -> &'static bindings::file_operations {
+    const { &Tables::<T>::FILE_OPS }
+}
+
+pub(crate) fn address_space_ops<T: FileSystem>() -> &'static bindings::address_space_operations {
+    const { &Tables::<T>::ADDRESS_SPACE_OPS }
+}
+
+// The trampolines. The VFS calls each with valid objects of this filesystem, holding the
+// locks its documentation names (Documentation/filesystems/locking.rst); each SAFETY
+// comment below relies on that.
+
+/// The `umode_t` of a call, as the permission and type bits it carries.
+fn mode_bits(mode: bindings::umode_t) -> u16 {
+    mode
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn create<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    mode: bindings::umode_t,
+    _excl: bool,
+) -> c_int {
+    // SAFETY: The same contract as `mknod`'s.
+    unsafe {
+        mknod::<T>(
+            idmap,
+            dir,
+            dentry,
+            mode | bindings::S_IFREG as bindings::umode_t,
+            0,
+        )
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn mkdir<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: The same contract as `mknod`'s.
+    unsafe {
+        mknod::<T>(
+            idmap,
+            dir,
+            dentry,
+            mode | bindings::S_IFDIR as bindings::umode_t,
+            0,
+        )
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn mknod<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    mode: bindings::umode_t,
+    dev: bindings::dev_t,
+) -> c_int {
+    // SAFETY: See the note above the trampolines.
+    to_errno(unsafe {
+        T::mknod(
+            Idmap(idmap),
+            Inode::from_raw(dir),
+            Dentry::from_raw(dentry),
+            mode_bits(mode),
+            dev,
+        )
+    })
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn symlink<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    target: *const kernel::ffi::c_char,
+) -> c_int {
+    // SAFETY: See the note above the trampolines; `target` is a NUL-terminated string.
+    to_errno(unsafe {
+        T::symlink(
+            Idmap(idmap),
+            Inode::from_raw(dir),
+            Dentry::from_raw(dentry),
+            CStr::from_char_ptr(target),
+        )
+    })
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn link<T: FileSystem>(
+    old: *mut bindings::dentry,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: See the note above the trampolines.
+    to_errno(unsafe {
+        T::link(
+            Dentry::from_raw(old),
+            Inode::from_raw(dir),
+            Dentry::from_raw(dentry),
+        )
+    })
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn unlink<T: FileSystem>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: See the note above the trampolines.
+    to_errno(unsafe { T::unlink(Inode::from_raw(dir), Dentry::from_raw(dentry)) })
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn rmdir<T: FileSystem>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: See the note above the trampolines.
+    to_errno(unsafe { T::rmdir(Inode::from_raw(dir), Dentry::from_raw(dentry)) })
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn rename<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    old_dir: *mut bindings::inode,
+    old: *mut bindings::dentry,
+    new_dir: *mut bindings::inode,
+    new: *mut bindings::dentry,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: See the note above the trampolines.
+    to_errno(unsafe {
+        T::rename(
+            Idmap(idmap),
+            Inode::from_raw(old_dir),
+            Dentry::from_raw(old),
+            Inode::from_raw(new_dir),
+            Dentry::from_raw(new),
+            flags,
+        )
+    })
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn tmpfile<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    file: *mut bindings::file,
+    mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: See the note above the trampolines.
+    let r = unsafe {
+        T::tmpfile(
+            Idmap(idmap),
+            Inode::from_raw(dir),
+            File::from_raw(file),
+            mode_bits(mode),
+        )
+    };
+    // SAFETY: `finish_open_simple` completes (or fails) the open, as `->tmpfile` must.
+    unsafe { bindings::finish_open_simple(file, to_errno(r)) }
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn setattr<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    attr: *mut bindings::iattr,
+) -> c_int {
+    // SAFETY: See the note above the trampolines.
+    to_errno(unsafe {
+        T::setattr(
+            Idmap(idmap),
+            Dentry::from_raw(dentry),
+            Iattr::from_raw(attr),
+        )
+    })
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn read_iter<T: FileSystem>(
+    iocb: *mut bindings::kiocb,
+    iter: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: See the note above the trampolines.
+    match unsafe { T::read_iter(Kiocb::from_raw(iocb), IovIter::from_raw(iter)) } {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn llseek<T: FileSystem>(
+    file: *mut bindings::file,
+    offset: bindings::loff_t,
+    whence: c_int,
+) -> bindings::loff_t {
+    // SAFETY: See the note above the trampolines.
+    match T::llseek(unsafe { File::from_raw(file) }, offset, whence) {
+        Ok(pos) => pos,
+        Err(e) => e.to_errno() as bindings::loff_t,
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn mmap<T: FileSystem>(
+    file: *mut bindings::file,
+    vma: *mut bindings::vm_area_struct,
+) -> c_int {
+    // SAFETY: The VFS passes the file being mapped and its new VMA, under mmap_lock;
+    // the table is static.
+    unsafe {
+        File::from_raw(file).accessed();
+        (*vma).vm_ops = const { &Tables::<T>::VM_OPS };
+    }
+    0
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn write_begin<T: FileSystem>(
+    file: *mut bindings::file,
+    mapping: *mut bindings::address_space,
+    pos: bindings::loff_t,
+    len: c_uint,
+    foliop: *mut *mut bindings::folio,
+    _fsdata: *mut *mut c_void,
+) -> c_int {
+    let _ = file;
+    // SAFETY: `generic_perform_write` passes the mapping of an inode of `T`, under its
+    // `i_rwsem`.
+    let inode = unsafe { Inode::<T>::from_raw((*mapping).host) };
+    match T::write_begin(inode, pos, len) {
+        Ok(folio) => {
+            // SAFETY: `foliop` is ours to fill; the lock and reference go to `write_end`.
+            unsafe { *foliop = folio.into_raw() };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn write_end<T: FileSystem>(
+    _file: *mut bindings::file,
+    mapping: *mut bindings::address_space,
+    pos: bindings::loff_t,
+    _len: c_uint,
+    copied: c_uint,
+    folio: *mut bindings::folio,
+    _fsdata: *mut c_void,
+) -> c_int {
+    // SAFETY: As in `write_begin`; `folio` is the one it returned, locked, with its
+    // reference.
+    let (inode, folio) = unsafe {
+        (
+            Inode::<T>::from_raw((*mapping).host),
+            LockedFolio::from_raw(core::ptr::NonNull::new_unchecked(folio)),
+        )
+    };
+    T::write_end(inode, pos, copied, folio) as c_int
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn fault<T: FileSystem>(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
+    // SAFETY: The mm passes a fault on a VMA whose operations are `T`'s.
+    T::fault(unsafe { VmFault::from_raw(vmf) }).0
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn page_mkwrite<T: FileSystem>(
+    vmf: *mut bindings::vm_fault,
+) -> bindings::vm_fault_t {
+    // SAFETY: As in `fault`.
+    T::page_mkwrite(unsafe { VmFault::from_raw(vmf) }).0
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Regular files: read and write through the page cache, holes, files past
+ * 4 GiB, SEEK_DATA/SEEK_HOLE, splice, sendfile, copy_file_range, fsync, and
+ * the size= and nr_inodes= limits with statfs and remount; on rshmem and tmpfs.
+ */
+#define _GNU_SOURCE
+#include <sys/sendfile.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
+
+#include "fs_fixture.h"
+
+#define PAGE 4096
+
+static void fill(char *buf, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)(seed * 31 + i * 7 + (i >> 12));
+}
+
+TEST_F(fs, write_then_read_back_at_unaligned_offsets)
+{
+	static char want[5 * PAGE + 123], got[sizeof(want)];
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	fill(want, sizeof(want), 1);
+	ASSERT_EQ(1000, pwrite(fd, want + 777, 1000, 777));
+	ASSERT_EQ(777, pwrite(fd, want, 777, 0));
+	ASSERT_EQ(sizeof(want) - 1777, pwrite(fd, want + 1777, sizeof(want) - 1777, 1777));
+	ASSERT_EQ(sizeof(got), pread(fd, got, sizeof(got), 0));
+	EXPECT_EQ(0, memcmp(want, got, sizeof(got)));
+	/* A read at EOF returns 0, one across it stops at it. */
+	EXPECT_EQ(0, pread(fd, got, 10, sizeof(want)));
+	EXPECT_EQ(23, pread(fd, got, 100, sizeof(want) - 23));
+	/* readv/writev. */
+	struct iovec iov[2] = { { want, 10 }, { want + 10, 5000 } };
+	ASSERT_EQ(5010, pwritev(fd, iov, 2, 3 * PAGE - 7));
+	ASSERT_EQ(5010, pread(fd, got, 5010, 3 * PAGE - 7));
+	EXPECT_EQ(0, memcmp(want, got, 5010));
+	close(fd);
+}
+
+TEST_F(fs, holes_read_as_zeros_without_allocating)
+{
+	static char buf[3 * PAGE], zero[3 * PAGE];
+	struct stat st;
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 100 * PAGE));
+	memset(buf, 0xff, sizeof(buf));
+	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 50 * PAGE + 5));
+	EXPECT_EQ(0, memcmp(buf, zero, sizeof(buf)));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(0, st.st_blocks);
+	/* One byte allocates one page. */
+	ASSERT_EQ(1, pwrite(fd, "x", 1, 70 * PAGE + 9));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(PAGE / 512, st.st_blocks);
+	ASSERT_EQ(PAGE, pread(fd, buf, PAGE, 70 * PAGE));
+	EXPECT_EQ('x', buf[9]);
+	EXPECT_EQ(0, buf[8]);
+	EXPECT_EQ(0, buf[10]);
+	close(fd);
+}
+
+TEST_F(fs, sparse_file_beyond_4gib)
+{
+	const off_t offs[] = { 0, 4294967296LL - 3, 4294967296LL + 12345, 1LL << 40 };
+	char buf[16];
+	struct stat st;
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(6, pwrite(fd, "marker", 6, offs[i]));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ((1LL << 40) + 6, st.st_size);
+	/* The write across the 4 GiB boundary takes two pages. */
+	EXPECT_EQ(5 * PAGE / 512, st.st_blocks);
+	for (int i = 0; i < 4; i++) {
+		memset(buf, 0, sizeof(buf));
+		ASSERT_EQ(6, pread(fd, buf, 6, offs[i]));
+		EXPECT_STREQ("marker", buf);
+	}
+	EXPECT_EQ(1, pread(fd, buf, 1, 3LL << 32));
+	EXPECT_EQ(0, buf[0]);
+	close(fd);
+}
+
+TEST_F(fs, seek_data_and_hole)
+{
+	/* Data at pages 1, 2 and 5 of a 8-page file (plus a partial 9th). */
+	const off_t size = 8 * PAGE + 100;
+	static const struct {
+		off_t from;
+		int whence;
+		off_t want; /* -1: ENXIO */
+	} table[] = {
+		{ 0, SEEK_DATA, 1 * PAGE },
+		{ 0, SEEK_HOLE, 0 },
+		{ 1 * PAGE + 5, SEEK_DATA, 1 * PAGE + 5 },
+		{ 1 * PAGE + 5, SEEK_HOLE, 3 * PAGE },
+		{ 3 * PAGE, SEEK_DATA, 5 * PAGE },
+		{ 4 * PAGE + 1, SEEK_HOLE, 4 * PAGE + 1 },
+		{ 5 * PAGE, SEEK_HOLE, 6 * PAGE },
+		{ 6 * PAGE, SEEK_DATA, -1 },
+		{ 8 * PAGE + 50, SEEK_HOLE, 8 * PAGE + 50 },
+		{ size - 1, SEEK_HOLE, size - 1 },
+		{ size, SEEK_HOLE, -1 },
+		{ size, SEEK_DATA, -1 },
+		{ size + PAGE, SEEK_DATA, -1 },
+		{ -1, SEEK_DATA, -2 }, /* EINVAL or ENXIO */
+	};
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, size));
+	ASSERT_EQ(1, pwrite(fd, "a", 1, 1 * PAGE + 10));
+	ASSERT_EQ(1, pwrite(fd, "b", 1, 2 * PAGE));
+	ASSERT_EQ(1, pwrite(fd, "c", 1, 5 * PAGE + PAGE - 1));
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		off_t r = lseek(fd, table[i].from, table[i].whence);
+
+		if (table[i].want == -1) {
+			EXPECT_EQ(-1, r);
+			EXPECT_EQ(ENXIO, errno);
+		} else if (table[i].want == -2) {
+			EXPECT_EQ(-1, r);
+			EXPECT_TRUE(errno == ENXIO || errno == EINVAL);
+		} else {
+			EXPECT_EQ(table[i].want, r) {
+				TH_LOG("lseek(%lld, %s)", (long long)table[i].from,
+				       table[i].whence == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE");
+			}
+		}
+	}
+	/* Beyond 4 GiB, in a sparse file. */
+	ASSERT_EQ(1, pwrite(fd, "d", 1, 6LL << 30));
+	EXPECT_EQ(6LL << 30, lseek(fd, 6 * PAGE, SEEK_DATA));
+	/* The file ends one byte after it: the end is the next hole. */
+	EXPECT_EQ((6LL << 30) + 1, lseek(fd, 6LL << 30, SEEK_HOLE));
+	ASSERT_EQ(0, ftruncate(fd, 7LL << 30));
+	EXPECT_EQ((6LL << 30) + PAGE, lseek(fd, 6LL << 30, SEEK_HOLE));
+	close(fd);
+}
+
+TEST_F(fs, splice_sendfile_copy_file_range_fsync)
+{
+	static char want[3 * PAGE + 17], got[sizeof(want)];
+	loff_t in_off = 0, out_off = 0;
+	int src, dst, p[2];
+
+	fill(want, sizeof(want), 3);
+	ASSERT_EQ(0, write_file(in(self, "src"), want, sizeof(want)));
+	src = open(in(self, "src"), O_RDONLY);
+	ASSERT_LE(0, src);
+	dst = open(in(self, "cfr"), O_CREAT | O_RDWR, 0600);
+	ASSERT_LE(0, dst);
+	ASSERT_EQ(sizeof(want), copy_file_range(src, &in_off, dst, &out_off, sizeof(want), 0));
+	ASSERT_EQ(sizeof(got), pread(dst, got, sizeof(got), 0));
+	EXPECT_EQ(0, memcmp(want, got, sizeof(got)));
+	EXPECT_EQ(0, fsync(dst));
+	EXPECT_EQ(0, fdatasync(dst));
+	close(dst);
+
+	dst = open(in(self, "sendfile"), O_CREAT | O_RDWR, 0600);
+	in_off = 0;
+	ASSERT_EQ(sizeof(want), sendfile(dst, src, &in_off, sizeof(want)));
+	memset(got, 0, sizeof(got));
+	ASSERT_EQ(sizeof(got), pread(dst, got, sizeof(got), 0));
+	EXPECT_EQ(0, memcmp(want, got, sizeof(got)));
+	close(dst);
+
+	ASSERT_EQ(0, pipe(p));
+	dst = open(in(self, "splice"), O_CREAT | O_RDWR, 0600);
+	in_off = 100;
+	ASSERT_EQ(2000, splice(src, &in_off, p[1], NULL, 2000, 0));
+	out_off = 0;
+	ASSERT_EQ(2000, splice(p[0], NULL, dst, &out_off, 2000, 0));
+	memset(got, 0, sizeof(got));
+	ASSERT_EQ(2000, pread(dst, got, sizeof(got), 0));
+	EXPECT_EQ(0, memcmp(want + 100, got, 2000));
+	close(dst);
+	close(p[0]);
+	close(p[1]);
+	close(src);
+}
+
+LIMITED_FS_FIXTURE(small, "size=64k,nr_inodes=8")
+
+TEST_F(small, enospc_at_the_size_limit_leaves_the_file_intact)
+{
+	static char want[20 * PAGE], got[sizeof(want)];
+	char path[256];
+	struct statfs sfs;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/f", self->dir);
+	fd = open(path, O_CREAT | O_RDWR, 0600);
+	ASSERT_LE(0, fd);
+	fill(want, sizeof(want), 9);
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(16, sfs.f_blocks);
+	EXPECT_EQ(16, sfs.f_bfree);
+	EXPECT_EQ(PAGE, sfs.f_bsize);
+	/* 20 pages into 16: a short write of the 16 that fit, then ENOSPC. */
+	n = write(fd, want, sizeof(want));
+	EXPECT_EQ(16 * PAGE, n);
+	EXPECT_EQ(-1, write(fd, want, PAGE));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(16 * PAGE, st.st_size);
+	ASSERT_EQ(16 * PAGE, pread(fd, got, sizeof(got), 0));
+	EXPECT_EQ(0, memcmp(want, got, 16 * PAGE));
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(0, sfs.f_bfree);
+	EXPECT_EQ(0, sfs.f_bavail);
+	/* Overwriting in place needs no space. */
+	EXPECT_EQ(PAGE, pwrite(fd, want, PAGE, 3 * PAGE));
+	/* Remount cannot shrink below what is used; freeing makes room again. */
+	EXPECT_EQ(-1, mount("none", self->dir, variant->type, MS_REMOUNT, "size=32k"));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ftruncate(fd, 8 * PAGE));
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(8, sfs.f_bfree);
+	EXPECT_EQ(0, mount("none", self->dir, variant->type, MS_REMOUNT, "size=32k"));
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(8, sfs.f_blocks);
+	EXPECT_EQ(0, sfs.f_bfree);
+	close(fd);
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(8, sfs.f_bfree);
+}
+
+TEST_F(small, nr_inodes_limit)
+{
+	char path[256];
+	struct statfs sfs;
+	int i, fd;
+
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(8, sfs.f_files);
+	EXPECT_EQ(7, sfs.f_ffree); /* The root directory is one. */
+	for (i = 0; i < 7; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", self->dir, i);
+		fd = open(path, O_CREAT | O_RDWR, 0600);
+		ASSERT_LE(0, fd);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/one-too-many", self->dir);
+	EXPECT_EQ(-1, open(path, O_CREAT | O_RDWR, 0600));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(-1, mkdir(path, 0700));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(-1, symlink("x", path));
+	EXPECT_EQ(ENOSPC, errno);
+	/* A hard link counts as an inode too, as on tmpfs. */
+	snprintf(path, sizeof(path), "%s/f0", self->dir);
+	char link2[256];
+	snprintf(link2, sizeof(link2), "%s/link", self->dir);
+	EXPECT_EQ(-1, link(path, link2));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(0, sfs.f_ffree);
+	EXPECT_EQ(-1, mount("none", self->dir, variant->type, MS_REMOUNT, "nr_inodes=4"));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(1, sfs.f_ffree);
+}
+
+TEST_F(small, statfs_reports_the_type)
+{
+	struct statfs sfs;
+
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(255, sfs.f_namelen);
+	if (!strcmp(variant->type, "rshmem")) {
+		EXPECT_EQ(0x7273686d, sfs.f_type);
+	} else {
+		EXPECT_EQ(0x01021994, sfs.f_type);
+	}
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The fixture every filesystem test uses: a fresh instance of the filesystem
+ * under test, rshmem or tmpfs (the two variants of each test), mounted at a
+ * directory of its own. A case that passes on tmpfs and fails on rshmem is a
+ * bug in rshmem.
+ */
+#ifndef RSHMEM_FS_FIXTURE_H
+#define RSHMEM_FS_FIXTURE_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+FIXTURE(fs) {
+	char dir[128];
+	char path[512];
+};
+
+FIXTURE_VARIANT(fs) {
+	const char *type;
+	const char *opts;
+};
+
+FIXTURE_VARIANT_ADD(fs, rshmem) {
+	.type = "rshmem",
+	.opts = "size=64m,nr_inodes=20000",
+};
+
+FIXTURE_VARIANT_ADD(fs, tmpfs) {
+	.type = "tmpfs",
+	.opts = "size=64m,nr_inodes=20000",
+};
+
+FIXTURE_SETUP(fs)
+{
+	snprintf(self->dir, sizeof(self->dir), "/tmp/%s.%s.%d", __FILE__,
+		 variant->type, getpid());
+	for (char *p = self->dir + 5; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	ASSERT_EQ(0, mkdir(self->dir, 0755));
+	ASSERT_EQ(0, mount("none", self->dir, variant->type, 0, variant->opts)) {
+		TH_LOG("mount %s: %s", variant->type, strerror(errno));
+	}
+}
+
+FIXTURE_TEARDOWN(fs)
+{
+	/* Detached: a failed test may still hold a file open. */
+	umount2(self->dir, MNT_DETACH);
+	rmdir(self->dir);
+}
+
+/*
+ * A second fixture, NAME, for tests that need an instance with limits OPTS of
+ * their own; its directory is self->dir.
+ */
+#define LIMITED_FS_FIXTURE(NAME, OPTS)						\
+	FIXTURE(NAME) {								\
+		char dir[128];							\
+	};									\
+	FIXTURE_VARIANT(NAME) {							\
+		const char *type;						\
+	};									\
+	FIXTURE_VARIANT_ADD(NAME, rshmem) { .type = "rshmem" };			\
+	FIXTURE_VARIANT_ADD(NAME, tmpfs) { .type = "tmpfs" };			\
+	FIXTURE_SETUP(NAME)							\
+	{									\
+		snprintf(self->dir, sizeof(self->dir), "/tmp/" #NAME ".%s.%d",	\
+			 variant->type, getpid());				\
+		ASSERT_EQ(0, mkdir(self->dir, 0755));				\
+		ASSERT_EQ(0, mount("none", self->dir, variant->type, 0, OPTS));	\
+	}									\
+	FIXTURE_TEARDOWN(NAME)							\
+	{									\
+		umount2(self->dir, MNT_DETACH);					\
+		rmdir(self->dir);						\
+	}
+
+/* @name inside the instance; valid until the next call. */
+static inline const char *in(struct _test_data_fs *self, const char *name)
+{
+	snprintf(self->path, sizeof(self->path), "%s/%s", self->dir, name);
+	return self->path;
+}
+
+/* A second path buffer, for calls that take two. */
+static inline const char *in2(struct _test_data_fs *self, const char *name)
+{
+	static char path2[512];
+
+	snprintf(path2, sizeof(path2), "%s/%s", self->dir, name);
+	return path2;
+}
+
+static inline int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, buf, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Runs @fn as user 1000 in a child; returns its exit status. */
+static inline int as_user(int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (setgid(1000) || setuid(1000))
+			_exit(99);
+		_exit(fn(arg));
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#endif
