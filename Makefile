@@ -5,7 +5,7 @@
 #   make              build rshmem.ko (against the cached test kernel, built if missing)
 #   make KDIR=<dir>   build rshmem.ko against another Rust-enabled 6.12 build tree
 #   make run          boot the VM with rshmem mounted: a shell, or a demo with no terminal
-#   make check        run the whole test suite in the VM
+#   make check        run the whole test suite in the VM (STRESS=N: race tests N times longer)
 #   make deps         install what is missing (Debian packages, bindgen, kernel source)
 #   make kernel       build (or find in the cache) the test kernel
 #   make lint         rustfmt and clippy, with the kernel's Rust flags
@@ -51,7 +51,7 @@ run: module
 	@$(QEMU)/run.sh
 
 check: module
-	@$(CURDIR)/tests/check.sh
+	@STRESS=$(STRESS) $(CURDIR)/tests/check.sh
 
 clean:
 	rm -f rshmem.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order

@@ -18,7 +18,10 @@ mount -t tmpfs tmp /tmp
 
 mode=check
 for arg in $(cat /proc/cmdline); do
-	case "$arg" in rshmem.mode=*) mode=${arg#rshmem.mode=} ;; esac
+	case "$arg" in
+	rshmem.mode=*) mode=${arg#rshmem.mode=} ;;
+	rshmem.stress=*) export RSHMEM_STRESS=${arg#rshmem.stress=} ;;
+	esac
 done
 
 # Hung tasks are reported after 30 s instead of 120 s, so a stuck test shows

@@ -8,6 +8,7 @@
 #     --timeout SECONDS             kill a guest that runs longer (default 900)
 #     --smp N  --mem SIZE           guest CPUs (default 2) and memory (default 1G)
 #     --kernel NAME                 kernel from qemu/kernel-NAME.config (default test)
+#     --stress N                    multiply the race tests' iterations (RSHMEM_STRESS)
 #     --out DIR                     where console.log and output.log go
 #
 # In the guest: rshmem at /mnt/rshmem, tmpfs at /mnt/tmpfs, the suite in /tests,
@@ -19,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 . "$here/toolchain.sh"
 
-mode=cmd cmd= timeout=900 smp=2 mem=1G kname=test out=
+mode=cmd cmd= timeout=900 smp=2 mem=1G kname=test out= stress=1
 copies=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift ;;
 	--kernel) kname=$2; shift ;;
 	--out) out=$2; shift ;;
+	--stress) stress=$2; shift ;;
 	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -61,7 +63,7 @@ printf '%s\n' "${cmd:-true}" >"$extra/cmd.sh"
 accel=tcg cpu=max,la57=off
 # KVM only on request: on these machines /dev/kvm may exist but fail (MSR setup).
 [ -n "${RSHMEM_KVM:-}" ] && accel=kvm cpu=host
-append="console=ttyS0 panic=-1 rshmem.mode=$mode"
+append="console=ttyS0 panic=-1 rshmem.mode=$mode rshmem.stress=$stress"
 qemu=(qemu-system-x86_64 -machine q35 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem"
 	-kernel "$bzimage" -initrd "$out/initramfs.cpio" -append "$append"
 	-display none -monitor none -no-reboot)

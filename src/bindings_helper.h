@@ -15,6 +15,8 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <linux/wait.h>
 #include <linux/statfs.h>
 #include <linux/swap.h>
 #include <linux/uio.h>
@@ -30,3 +32,5 @@ static const gfp_t RSHMEM_GFP_KERNEL = GFP_KERNEL;
 static const slab_flags_t RSHMEM_INODE_CACHE_FLAGS =
 	SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN;
 static const fgf_t RSHMEM_FGP_LOCK = FGP_LOCK;
+static const unsigned int RSHMEM_TASK_NORMAL = TASK_NORMAL;
+static const unsigned int RSHMEM_TASK_UNINTERRUPTIBLE = TASK_UNINTERRUPTIBLE;

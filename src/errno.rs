@@ -16,3 +16,8 @@ pub fn ENOTEMPTY() -> Error {
 pub fn ENAMETOOLONG() -> Error {
     Error::from_errno(-(bindings::ENAMETOOLONG as i32))
 }
+
+/// `EOPNOTSUPP`: operation not supported.
+pub fn EOPNOTSUPP() -> Error {
+    Error::from_errno(-(bindings::EOPNOTSUPP as i32))
+}

@@ -21,6 +21,7 @@
 
 use crate::filesystem::Rshmem;
 use crate::mm::PAGE_SHIFT;
+use crate::punch_wait::wait_for_punch;
 use crate::rshmem_inode::{get_folio, recalc};
 use crate::vm_fault::{FaultResult, VmFault};
 use kernel::prelude::*;
@@ -42,6 +43,12 @@ fn pages(size: i64) -> u64 {
 ///   unmaps a mapped folio it removes, and its final unmap both come after, and take
 ///   the PTE down. Nothing beyond the new EOF stays mapped.
 pub fn fault(vmf: &mut VmFault<Rshmem>) -> FaultResult {
+    // A hole punch in progress over this page: wait for it rather than add a page it
+    // would have to find and unmap again (seed 000; see `punch_wait.rs`). Checking
+    // before the punch publishes is a harmless race: that one fault proceeds.
+    if let Some(r) = wait_for_punch(vmf) {
+        return r;
+    }
     let inode = vmf.inode();
     let index = vmf.pgoff();
     if index >= pages(inode.size()) {
@@ -76,6 +83,7 @@ pub fn page_mkwrite(vmf: &mut VmFault<Rshmem>) -> FaultResult {
     if !folio.belongs_to(inode.mapping()) || folio.pos() >= inode.size() {
         return FaultResult::NOPAGE;
     }
+    folio.clear_unwritten();
     folio.mark_dirty();
     folio.wait_stable();
     vmf.keep_locked(folio)

@@ -48,6 +48,13 @@ impl File {
         unsafe { bindings::file_accessed(self.as_ptr()) };
     }
 
+    /// Updates mtime and ctime and drops set-id bits, as a modification does
+    /// (`file_modified`).
+    pub fn modified(&self) -> Result {
+        // SAFETY: The file is valid; the caller holds its inode's `i_rwsem`.
+        kernel::error::to_result(unsafe { bindings::file_modified(self.as_ptr()) })
+    }
+
     /// Updates mtime and ctime, as writes do.
     pub fn update_time(&self) -> Result {
         // SAFETY: The file is valid.

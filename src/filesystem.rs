@@ -7,6 +7,7 @@ use crate::attr::{Iattr, Idmap, StatFs};
 use crate::bindings;
 use crate::cred::{Kgid, Kuid};
 use crate::dentry::Dentry;
+use crate::fallocate;
 use crate::fault;
 use crate::file::File;
 use crate::folio::LockedFolio;
@@ -17,6 +18,7 @@ use crate::iov_iter::{IovIter, Kiocb};
 use crate::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::mount_options::{self, MountOptions};
 use crate::namespace;
+use crate::punch_wait::PunchSlot;
 use crate::regular_file;
 use crate::rshmem_inode::{self, RshmemInode};
 use crate::seq_file::SeqFile;
@@ -164,6 +166,10 @@ impl FileSystem for Rshmem {
         RshmemInode::new()
     }
 
+    fn punch_slot(data: &RshmemInode) -> &PunchSlot {
+        &data.punch
+    }
+
     fn evict_inode(inode: &Inode<Self>) {
         // Every folio goes, and with it its charge; then the inode's own charge.
         inode.mapping().truncate_final();
@@ -230,6 +236,10 @@ impl FileSystem for Rshmem {
 
     fn write_end(inode: &Inode<Self>, pos: i64, copied: u32, folio: LockedFolio) -> u32 {
         regular_file::write_end(inode, pos, copied, folio)
+    }
+
+    fn fallocate(file: &File, mode: i32, offset: i64, len: i64) -> Result {
+        fallocate::fallocate(file, mode, offset, len)
     }
 
     fn fault(vmf: &mut VmFault<Self>) -> FaultResult {

@@ -98,6 +98,31 @@ impl LockedFolio {
         unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping == mapping.as_ptr() }
     }
 
+    /// Zeroes `len` bytes from `offset` (within the folio).
+    pub fn zero_range(&self, offset: usize, len: usize) {
+        // SAFETY: The folio is valid and locked; callers stay within it.
+        unsafe { bindings::folio_zero_range(self.as_ptr(), offset, len) };
+    }
+
+    /// Marks a page fallocate added and nothing has written yet (`PG_checked`, a flag
+    /// the filesystem owns); a failing fallocate removes only such pages.
+    pub fn set_unwritten(&self) {
+        // SAFETY: The folio is valid and locked, which serialises its flag users here.
+        unsafe { bindings::folio_set_checked(self.as_ptr()) };
+    }
+
+    /// Clears the mark of `set_unwritten`: the page is being written.
+    pub fn clear_unwritten(&self) {
+        // SAFETY: As in `set_unwritten`.
+        unsafe { bindings::folio_clear_checked(self.as_ptr()) };
+    }
+
+    /// Whether the page is still as fallocate added it.
+    pub fn is_unwritten(&self) -> bool {
+        // SAFETY: As in `set_unwritten`.
+        unsafe { bindings::folio_test_checked(self.as_ptr()) }
+    }
+
     /// Marks the folio dirty: its data exists nowhere else.
     pub fn mark_dirty(&self) {
         // SAFETY: The folio is valid and locked.

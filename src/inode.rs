@@ -153,6 +153,13 @@ impl<T: FileSystem> Inode<T> {
         unsafe { bindings::inode_inc_iversion(self.as_ptr()) };
     }
 
+    /// Whether the file may grow to `size` bytes: RLIMIT_FSIZE (which also sends
+    /// SIGXFSZ) and `s_maxbytes` (EFBIG).
+    pub fn newsize_ok(&self, size: i64) -> Result {
+        // SAFETY: The inode is valid.
+        kernel::error::to_result(unsafe { bindings::inode_newsize_ok(self.as_ptr(), size) })
+    }
+
     /// Takes the inode's `i_rwsem` for writing, until the guard is dropped.
     pub fn lock(&self) -> InodeLockGuard<'_, T> {
         // SAFETY: The inode is valid. The guard unlocks it.

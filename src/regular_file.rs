@@ -71,6 +71,8 @@ pub fn read_iter(iocb: &mut Kiocb, iter: &mut IovIter) -> Result<usize> {
 /// New folios are zeroed, so a short copy leaves zeros, never stale memory.
 pub fn write_begin(inode: &Inode<Rshmem>, pos: i64, _len: u32) -> Result<LockedFolio> {
     let (folio, _) = get_folio(inode, (pos >> PAGE_SHIFT) as u64)?;
+    // A preallocated page is written now: a failing fallocate must leave it.
+    folio.clear_unwritten();
     Ok(folio)
 }
 

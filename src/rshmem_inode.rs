@@ -20,6 +20,7 @@
 use crate::filesystem::Rshmem;
 use crate::folio::LockedFolio;
 use crate::inode::Inode;
+use crate::punch_wait::PunchSlot;
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::sync::SpinLock;
@@ -30,6 +31,9 @@ pub struct RshmemInode {
     /// Pages of the page cache charged to the instance on this inode's behalf.
     #[pin]
     alloced: SpinLock<u64>,
+    /// The hole punch in progress, if any: the one pointer the protocol of
+    /// `punch_wait.rs` adds to each inode.
+    pub(crate) punch: PunchSlot,
 }
 
 impl RshmemInode {
@@ -37,6 +41,7 @@ impl RshmemInode {
     pub fn new() -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             alloced <- new_spinlock!(0, "rshmem_inode_alloced"),
+            punch: PunchSlot::new(),
         }? Error)
     }
 }

@@ -27,12 +27,15 @@ pub mod inode_cache;
 pub mod iov_iter;
 pub mod mapping;
 pub mod mm;
+pub mod punch_wait;
 pub mod seq_file;
 pub mod super_block;
+pub mod task;
 pub mod vfs;
 pub mod vm_fault;
 
 // The filesystem, in safe Rust.
+pub mod fallocate;
 pub mod fault;
 pub mod filesystem;
 pub mod mount_options;

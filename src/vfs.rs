@@ -12,6 +12,7 @@ use crate::fs_context::{to_errno, FsContext};
 use crate::fs_parser::Param;
 use crate::inode::Inode;
 use crate::iov_iter::{IovIter, Kiocb};
+use crate::punch_wait::PunchSlot;
 use crate::seq_file::SeqFile;
 use crate::super_block::SuperBlock;
 use crate::vm_fault::{FaultResult, VmFault};
@@ -56,6 +57,8 @@ pub trait FileSystem: Sized + 'static {
 
     /// Initialises the per-inode data of a new inode.
     fn init_inode_data() -> impl PinInit<Self::InodeData, Error>;
+    /// The slot in which a hole punch on the inode is published to its faults.
+    fn punch_slot(data: &Self::InodeData) -> &PunchSlot;
     /// Releases what an inode holds, as its last reference goes.
     fn evict_inode(inode: &Inode<Self>);
     /// `chmod`, `chown`, `utimes`, `truncate`.
@@ -96,6 +99,8 @@ pub trait FileSystem: Sized + 'static {
     fn write_begin(inode: &Inode<Self>, pos: i64, len: u32) -> Result<LockedFolio>;
     /// Finishes a buffered write of `copied` bytes at `pos`; returns how many count.
     fn write_end(inode: &Inode<Self>, pos: i64, copied: u32, folio: LockedFolio) -> u32;
+    /// `fallocate(2)`.
+    fn fallocate(file: &File, mode: i32, offset: i64, len: i64) -> Result;
     /// A page fault on a mapping of the file.
     fn fault(vmf: &mut VmFault<Self>) -> FaultResult;
     /// A write to a page mapped read-only in a shared mapping.
@@ -150,6 +155,7 @@ impl<T: FileSystem> Tables<T> {
         ops.fsync = Some(bindings::noop_fsync);
         ops.splice_read = Some(bindings::copy_splice_read);
         ops.splice_write = Some(bindings::iter_file_splice_write);
+        ops.fallocate = Some(fallocate::<T>);
         ops
     };
 
@@ -522,4 +528,18 @@ unsafe extern "C" fn page_mkwrite<T: FileSystem>(
 ) -> bindings::vm_fault_t {
     // SAFETY: As in `fault`.
     T::page_mkwrite(unsafe { VmFault::from_raw(vmf) }).0
+}
+
+/// # Safety
+///
+/// Called by the VFS with an open file of `T`, under no lock of ours.
+unsafe extern "C" fn fallocate<T: FileSystem>(
+    file: *mut bindings::file,
+    mode: c_int,
+    offset: bindings::loff_t,
+    len: bindings::loff_t,
+) -> kernel::ffi::c_long {
+    // SAFETY: See the note above the trampolines.
+    let file = unsafe { File::from_raw(file) };
+    to_errno(T::fallocate(file, mode, offset, len)) as kernel::ffi::c_long
 }

@@ -24,6 +24,22 @@ impl FaultResult {
     pub const SIGBUS: Self = Self(bindings::vm_fault_reason_VM_FAULT_SIGBUS);
     /// Out of memory.
     pub const OOM: Self = Self(bindings::vm_fault_reason_VM_FAULT_OOM);
+    /// The fault lock was released: the mm retries the fault.
+    pub const RETRY: Self = Self(bindings::vm_fault_reason_VM_FAULT_RETRY);
+}
+
+/// A file pinned across a wait with the fault lock released.
+///
+/// # Invariants
+///
+/// `0` is a file on which this value holds a reference (from `get_file`).
+pub struct PinnedFile(*mut bindings::file);
+
+impl Drop for PinnedFile {
+    fn drop(&mut self) {
+        // SAFETY: Gives up the reference this value holds.
+        unsafe { bindings::fput(self.0) };
+    }
 }
 
 /// A page fault on a mapping of a file of filesystem `T`.
@@ -74,6 +90,27 @@ impl<T: FileSystem> VmFault<T> {
     pub fn keep_locked(&mut self, folio: LockedFolio) -> FaultResult {
         folio.leave_locked();
         FaultResult::LOCKED
+    }
+
+    /// Releases the fault lock (mmap_lock or the per-VMA lock) for a long wait, if the
+    /// fault allows that: it is its first attempt, it allows retry, and not without
+    /// waiting. The file is pinned first and stays pinned until the returned value is
+    /// dropped; the handler must then return `VM_FAULT_RETRY`, and not touch the VMA.
+    /// This is `maybe_unlock_mmap_for_io` of mm/internal.h.
+    pub fn release_lock_for_wait(&mut self) -> Option<PinnedFile> {
+        let vmf = self.0.get();
+        // SAFETY: The fault is valid, and its VMA pinned by the lock we still hold.
+        unsafe {
+            let flags = (*vmf).flags;
+            if !bindings::fault_flag_allow_retry_first(flags)
+                || flags & bindings::fault_flag_FAULT_FLAG_RETRY_NOWAIT != 0
+            {
+                return None;
+            }
+            let file = bindings::get_file((*(*vmf).__bindgen_anon_1.vma).vm_file);
+            bindings::release_fault_lock(vmf);
+            Some(PinnedFile(file))
+        }
     }
 
     /// The folio of the page being made writable (`page_mkwrite`), with a reference.

@@ -36,7 +36,9 @@ phase "host: splat scanner"
 
 phase "guest suite (rshmem.ko on the test kernel)"
 t1=$(date +%s)
-"$repo/qemu/vm.sh" --mode check --timeout 2400 --out "$out/suite" | tee "$out/suite.txt"
+# STRESS=N (make check STRESS=N) runs the race tests N times longer.
+"$repo/qemu/vm.sh" --mode check --timeout $((2400 * ${STRESS:-1})) --stress "${STRESS:-1}" \
+	--out "$out/suite" | tee "$out/suite.txt"
 suite_rc=${PIPESTATUS[0]}
 # The guest's KTAP, plus the VM's own verdict (hang, death, splat) as a result.
 {

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fallocate: allocation with and without KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE, the
+ * errnos of fallocate(2), no half state after a failed preallocation, and
+ * MADV_REMOVE reaching the punch; on rshmem and on tmpfs (which has no
+ * ZERO_RANGE: there the test checks EOPNOTSUPP).
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/statfs.h>
+#include <linux/falloc.h>
+
+#include "fs_fixture.h"
+
+#define PAGE 4096
+
+static long blocks_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : (long)st.st_blocks;
+}
+
+static off_t size_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : st.st_size;
+}
+
+static long free_blocks(const char *dir)
+{
+	struct statfs sfs;
+
+	return statfs(dir, &sfs) ? -1 : (long)sfs.f_bfree;
+}
+
+static int all_zero(int fd, off_t off, size_t len)
+{
+	static char buf[64 * PAGE];
+
+	if (len > sizeof(buf) || pread(fd, buf, len, off) != (ssize_t)len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i])
+			return 0;
+	return 1;
+}
+
+TEST_F(fs, allocate_extends_keep_size_does_not)
+{
+	long free0 = free_blocks(self->dir);
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fallocate(fd, 0, 0, 10 * PAGE + 1));
+	EXPECT_EQ(10 * PAGE + 1, size_of(fd));
+	EXPECT_EQ(11 * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(free0 - 11, free_blocks(self->dir));
+	EXPECT_TRUE(all_zero(fd, 0, 10 * PAGE + 1));
+	/* KEEP_SIZE past EOF: the blocks show, the size does not move. */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 20 * PAGE, 4 * PAGE));
+	EXPECT_EQ(10 * PAGE + 1, size_of(fd));
+	EXPECT_EQ(15 * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(free0 - 15, free_blocks(self->dir));
+	/* Allocating what is there changes nothing, and keeps the data. */
+	ASSERT_EQ(4, pwrite(fd, "data", 4, 5 * PAGE));
+	ASSERT_EQ(0, fallocate(fd, 0, 0, 6 * PAGE));
+	EXPECT_EQ(15 * PAGE / 512, blocks_of(fd));
+	char buf[4];
+	ASSERT_EQ(4, pread(fd, buf, 4, 5 * PAGE));
+	EXPECT_EQ(0, memcmp(buf, "data", 4));
+	/* Growing the size over preallocated pages shows zeros. */
+	ASSERT_EQ(0, ftruncate(fd, 30 * PAGE));
+	EXPECT_TRUE(all_zero(fd, 20 * PAGE, 4 * PAGE));
+	close(fd);
+	ASSERT_EQ(0, unlink(in(self, "f")));
+	EXPECT_EQ(free0, free_blocks(self->dir));
+}
+
+TEST_F(fs, punch_hole_frees_pages_and_zeroes_edges)
+{
+	static char buf[8 * PAGE];
+	long free0 = free_blocks(self->dir);
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	memset(buf, 'd', sizeof(buf));
+	ASSERT_EQ(sizeof(buf), pwrite(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(8 * PAGE / 512, blocks_of(fd));
+	/* From the middle of page 1 to the middle of page 5: pages 2-4 go. */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       PAGE + 100, 4 * PAGE));
+	EXPECT_EQ(8 * PAGE, size_of(fd));
+	EXPECT_EQ(5 * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(free0 - 5, free_blocks(self->dir));
+	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 0));
+	for (int i = 0; i < 8 * PAGE; i++) {
+		char want = (i >= PAGE + 100 && i < 5 * PAGE + 100) ? 0 : 'd';
+
+		if (buf[i] != want) {
+			EXPECT_EQ(want, buf[i]) {
+				TH_LOG("byte %d", i);
+			}
+			break;
+		}
+	}
+	/* A punch past EOF is fine and changes nothing. */
+	EXPECT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 100 * PAGE, PAGE));
+	EXPECT_EQ(8 * PAGE, size_of(fd));
+	close(fd);
+}
+
+TEST_F(fs, zero_range)
+{
+	static char buf[6 * PAGE];
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+	int r;
+
+	ASSERT_LE(0, fd);
+	memset(buf, 'z', sizeof(buf));
+	ASSERT_EQ(4 * PAGE, pwrite(fd, buf, 4 * PAGE, 0));
+	r = fallocate(fd, FALLOC_FL_ZERO_RANGE, PAGE - 10, 2 * PAGE + 20);
+	if (!strcmp(variant->type, "tmpfs")) {
+		/* tmpfs has no ZERO_RANGE; rshmem goes beyond it. */
+		EXPECT_EQ(-1, r);
+		EXPECT_EQ(EOPNOTSUPP, errno);
+		close(fd);
+		return;
+	}
+	ASSERT_EQ(0, r);
+	ASSERT_EQ(4 * PAGE, pread(fd, buf, 4 * PAGE, 0));
+	for (int i = 0; i < 4 * PAGE; i++) {
+		char want = (i >= PAGE - 10 && i < 3 * PAGE + 10) ? 0 : 'z';
+
+		if (buf[i] != want) {
+			EXPECT_EQ(want, buf[i]) {
+				TH_LOG("byte %d", i);
+			}
+			break;
+		}
+	}
+	/* The range stays allocated. */
+	EXPECT_EQ(4 * PAGE / 512, blocks_of(fd));
+	/* Past EOF: allocates and extends, or with KEEP_SIZE only allocates. */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 4 * PAGE, 2 * PAGE));
+	EXPECT_EQ(4 * PAGE, size_of(fd));
+	EXPECT_EQ(6 * PAGE / 512, blocks_of(fd));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_ZERO_RANGE, 6 * PAGE, 10));
+	EXPECT_EQ(6 * PAGE + 10, size_of(fd));
+	EXPECT_EQ(7 * PAGE / 512, blocks_of(fd));
+	EXPECT_TRUE(all_zero(fd, 4 * PAGE, 2 * PAGE + 10));
+	close(fd);
+}
+
+TEST_F(fs, errnos_of_fallocate)
+{
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 16 * PAGE));
+	EXPECT_EQ(-1, fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, PAGE));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, fallocate(fd, FALLOC_FL_INSERT_RANGE, 0, PAGE));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, fallocate(fd, FALLOC_FL_UNSHARE_RANGE, 0, PAGE));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, PAGE));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, fallocate(fd, 0, -1, PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, -5));
+	EXPECT_EQ(EINVAL, errno);
+	/* Beyond the largest file: EFBIG. */
+	EXPECT_EQ(-1, fallocate(fd, 0, 0x7fffffffffffffffLL - PAGE, 2 * PAGE));
+	EXPECT_EQ(EFBIG, errno);
+	/* Beyond the filesystem (64 MiB): ENOSPC, and nothing changes. */
+	long free0 = free_blocks(self->dir);
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, 65 << 20));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(16 * PAGE, size_of(fd));
+	EXPECT_EQ(0, blocks_of(fd));
+	EXPECT_EQ(free0, free_blocks(self->dir));
+	/* Not open for writing: EBADF. */
+	int ro = open(in(self, "f"), O_RDONLY);
+	EXPECT_EQ(-1, fallocate(ro, 0, 0, PAGE));
+	EXPECT_EQ(EBADF, errno);
+	close(ro);
+	close(fd);
+}
+
+TEST_F(fs, failed_preallocation_leaves_no_half_state)
+{
+	long free0 = free_blocks(self->dir);
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+	int other = open(in(self, "other"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, other);
+	/* Leave 100 pages free, then ask for 200 that would fit an empty filesystem. */
+	ASSERT_EQ(0, fallocate(other, 0, 0, (free0 - 100) * PAGE));
+	ASSERT_EQ(4, pwrite(fd, "keep", 4, 0));
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, 200 * PAGE));
+	EXPECT_EQ(ENOSPC, errno);
+	/* The page written before stays, nothing else was added, the size is as it was. */
+	EXPECT_EQ(4, size_of(fd));
+	EXPECT_EQ(PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(99, free_blocks(self->dir));
+	char buf[4];
+	ASSERT_EQ(4, pread(fd, buf, 4, 0));
+	EXPECT_EQ(0, memcmp(buf, "keep", 4));
+	close(other);
+	close(fd);
+}
+
+TEST_F(fs, madvise_remove_reaches_the_punch)
+{
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+	char *m;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 8 * PAGE));
+	m = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	memset(m, 'm', 8 * PAGE);
+	EXPECT_EQ(8 * PAGE / 512, blocks_of(fd));
+	ASSERT_EQ(0, madvise(m + 2 * PAGE, 3 * PAGE, MADV_REMOVE));
+	EXPECT_EQ(5 * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(0, m[2 * PAGE]);
+	EXPECT_EQ(0, m[5 * PAGE - 1]);
+	EXPECT_EQ('m', m[5 * PAGE]);
+	EXPECT_TRUE(all_zero(fd, 2 * PAGE, 3 * PAGE));
+	munmap(m, 8 * PAGE);
+	close(fd);
+}
+
+TEST_F(fs, seek_data_on_preallocated_pages)
+{
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 8 * PAGE));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 2 * PAGE, 2 * PAGE));
+	if (!strcmp(variant->type, "tmpfs")) {
+		/* tmpfs: preallocated, never written pages are holes. */
+		EXPECT_EQ(-1, lseek(fd, 0, SEEK_DATA));
+		EXPECT_EQ(ENXIO, errno);
+	} else {
+		/* rshmem: they are allocated, zeroed pages, and so data. */
+		EXPECT_EQ(2 * PAGE, lseek(fd, 0, SEEK_DATA));
+		EXPECT_EQ(4 * PAGE, lseek(fd, 2 * PAGE, SEEK_HOLE));
+	}
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
