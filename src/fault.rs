@@ -6,9 +6,11 @@
 //!
 //!   i_rwsem -> mmap_lock (or the per-VMA lock) -> folio lock -> i_mmap_rwsem -> PTL
 //!
-//! and two spinlocks of rshmem's own, leaves taken under a folio lock or under nothing:
+//! and spinlocks that are leaves, taken under a folio lock or under nothing:
 //!
 //!   inode `alloced` lock (`rshmem_inode.rs`) -> `Space` lock (`space.rs`)
+//!   `i_lock` (`punch_wait.rs`: a punch's publication; a fault takes it under the
+//!   fault lock, and may release the fault lock while holding it, as tmpfs does)
 //!
 //! Faults never take `i_rwsem`: a write(2) holding it may fault on its user buffer
 //! (seed 000). The `invalidate_lock` is not used: the folio lock and the re-check of

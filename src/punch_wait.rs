@@ -170,6 +170,15 @@ unsafe extern "C" fn synchronous_wake(
 /// (not exported): the file is pinned first, as the VMA may go once the lock is gone.
 pub fn wait_for_punch<T: FileSystem>(vmf: &mut VmFault<T>) -> Option<FaultResult> {
     let index = vmf.pgoff();
+    // The common case, no punch, costs one load and no lock: a fault that reads null
+    // just before a punch publishes is the harmless race described above.
+    if T::punch_slot(vmf.inode().data())
+        .0
+        .load(Ordering::Relaxed)
+        .is_null()
+    {
+        return None;
+    }
     let ilock = ILock::of(vmf.inode());
     let g = ilock.lock();
     let p = T::punch_slot(vmf.inode().data()).0.load(Ordering::Relaxed);
