@@ -2,10 +2,11 @@
 
 //! Attribute changes, and truncation: the other side of the fault path's EOF check.
 //!
-//! Lock order: the VFS holds `i_rwsem` (exclusive) around `setattr`. Under it, truncation
-//! takes `i_mmap_rwsem` and page-table locks (`unmap_mapping_range`) and folio locks
-//! (`truncate_inode_pages_range`), never two of those at once, and none of them while
-//! holding another. See `fault.rs` for the whole order.
+//! Lock order: the VFS holds `i_rwsem` (exclusive) around `setattr`. Under it,
+//! `unmap_mapping_range` takes `i_mmap_rwsem` and then page-table locks, and
+//! `truncate_inode_pages_range` takes each folio lock, under which it may unmap a mapped
+//! folio (`i_mmap_rwsem`, then the PTL): folio lock -> i_mmap_rwsem -> PTL, as in the
+//! order of the whole module in `fault.rs`.
 
 use crate::attr::{Iattr, Idmap};
 use crate::dentry::Dentry;

@@ -208,11 +208,6 @@ pub(crate) fn address_space_ops<T: FileSystem>() -> &'static bindings::address_s
 // locks its documentation names (Documentation/filesystems/locking.rst); each SAFETY
 // comment below relies on that.
 
-/// The `umode_t` of a call, as the permission and type bits it carries.
-fn mode_bits(mode: bindings::umode_t) -> u16 {
-    mode
-}
-
 /// # Safety
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
@@ -275,7 +270,7 @@ unsafe extern "C" fn mknod<T: FileSystem>(
             Idmap(idmap),
             Inode::from_raw(dir),
             Dentry::from_raw(dentry),
-            mode_bits(mode),
+            mode,
             dev,
         )
     })
@@ -386,7 +381,7 @@ unsafe extern "C" fn tmpfile<T: FileSystem>(
             Idmap(idmap),
             Inode::from_raw(dir),
             File::from_raw(file),
-            mode_bits(mode),
+            mode,
         )
     };
     // SAFETY: `finish_open_simple` completes (or fails) the open, as `->tmpfile` must.
@@ -465,14 +460,13 @@ unsafe extern "C" fn mmap<T: FileSystem>(
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
 unsafe extern "C" fn write_begin<T: FileSystem>(
-    file: *mut bindings::file,
+    _file: *mut bindings::file,
     mapping: *mut bindings::address_space,
     pos: bindings::loff_t,
     len: c_uint,
     foliop: *mut *mut bindings::folio,
     _fsdata: *mut *mut c_void,
 ) -> c_int {
-    let _ = file;
     // SAFETY: `generic_perform_write` passes the mapping of an inode of `T`, under its
     // `i_rwsem`.
     let inode = unsafe { Inode::<T>::from_raw((*mapping).host) };
