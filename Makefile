@@ -6,6 +6,7 @@
 #   make KDIR=<dir>   build rshmem.ko against another Rust-enabled 6.12 build tree
 #   make run          boot the VM with rshmem mounted: a shell, or a demo with no terminal
 #   make check        run the whole test suite in the VM (STRESS=N: race tests N times longer)
+#   make fuzz         trinity and the model-checking exerciser, DURATION=seconds (default 600)
 #   make deps         install what is missing (Debian packages, bindgen, kernel source)
 #   make kernel       build (or find in the cache) the test kernel
 #   make lint         rustfmt and clippy, with the kernel's Rust flags
@@ -17,7 +18,7 @@ export RSHMEM_CACHE ?= $(HOME)/.cache/rshmem
 QEMU := $(CURDIR)/qemu
 TOOLS = . $(QEMU)/toolchain.sh &&
 
-.PHONY: all module deps kernel run check lint fmt clean
+.PHONY: all module deps kernel run check fuzz lint fmt clean
 
 all: module
 
@@ -52,6 +53,9 @@ run: module
 
 check: module
 	@STRESS=$(STRESS) $(CURDIR)/tests/check.sh
+
+fuzz: module
+	@DURATION=$(DURATION) $(CURDIR)/tests/fuzz.sh
 
 clean:
 	rm -f rshmem.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order

@@ -76,7 +76,7 @@ fi
 : >"$out/output.log"
 set +e
 timeout --kill-after=10 "$timeout" "${qemu[@]}" -serial "file:$out/console.log" -serial stdio \
-	</dev/null | tr -d '\r' | tee "$out/output.log"
+	</dev/null | stdbuf -oL tr -d '\r' | tee "$out/output.log"
 qemu_rc=${PIPESTATUS[0]}
 set -e
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)

@@ -138,6 +138,16 @@ impl Mapping {
     /// The index of the first page-cache gap at or after `index`, looking at most at
     /// `max_scan` indices (`index + max_scan` when there is none).
     pub fn next_absent(&self, index: u64, max_scan: u64) -> u64 {
+        // 6.12's page_cache_next_miss() returns 0 whenever the entry at index 0 is
+        // present: its check for a scan that wrapped around (`xas.xa_index == 0`) also
+        // fires on the first entry. So index 0 is looked at here, and the scan starts
+        // at 1, where the check only fires on a real wrap.
+        if index == 0 && max_scan > 0 {
+            if self.next_present(0, 0).is_none() {
+                return 0;
+            }
+            return self.next_absent(1, max_scan - 1);
+        }
         // SAFETY: The mapping is valid; `page_cache_next_miss` must be called under
         // `rcu_read_lock`, which we hold around it.
         unsafe {

@@ -1,15 +1,18 @@
 #!/bin/sh
-# The guest side of `make check`: runs every test in /tests/list as a KTAP
-# subtest (its output indented by four spaces) and prints one result each.
-n=$(grep -c . /tests/list)
+# The guest side of `make check` (and of `make fuzz`, with its own list): runs
+# every test of the list (default /tests/list; lines "path timeout [args]") as
+# a KTAP subtest, its output indented by four spaces, and prints one result each.
+list=${1:-/tests/list}
+n=$(grep -c . "$list")
 echo "KTAP version 1"
 echo "1..$n"
 i=0
 status=0
-while read -r name timeout; do
+while read -r name timeout args; do
 	i=$((i + 1))
 	start=$(date +%s)
-	timeout "$timeout" "/tests/$name" </dev/null >/tmp/test.out 2>&1
+	# shellcheck disable=SC2086 # The arguments are words.
+	timeout "$timeout" "/tests/$name" $args </dev/null >/tmp/test.out 2>&1
 	rc=$?
 	sed 's/^/    /' /tmp/test.out
 	echo "# $name: exit $rc after $(($(date +%s) - start))s"
@@ -19,5 +22,5 @@ while read -r name timeout; do
 	143 | 124) echo "not ok $i $name # TIMEOUT after ${timeout}s"; status=1 ;;
 	*) echo "not ok $i $name"; status=1 ;;
 	esac
-done </tests/list
+done <"$list"
 exit $status

@@ -147,6 +147,31 @@ TEST_F(fs, seek_data_and_hole)
 	close(fd);
 }
 
+/*
+ * SEEK_HOLE from data in page 0. The exerciser found rshmem answering the
+ * offset itself: 6.12's page_cache_next_miss() returns 0 whenever index 0 is
+ * present, as its check for wrapping around also fires on the first entry.
+ */
+TEST_F(fs, seek_hole_from_data_in_page_zero)
+{
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4 * PAGE));
+	ASSERT_EQ(1, pwrite(fd, "a", 1, 100));
+	EXPECT_EQ(PAGE, lseek(fd, 0, SEEK_HOLE));
+	EXPECT_EQ(PAGE, lseek(fd, 1709, SEEK_HOLE));
+	EXPECT_EQ(1709, lseek(fd, 1709, SEEK_DATA));
+	/* Pages 0 to 2 are data: the hole is page 3. */
+	ASSERT_EQ(1, pwrite(fd, "b", 1, 2 * PAGE + 7));
+	ASSERT_EQ(1, pwrite(fd, "c", 1, 1 * PAGE + 7));
+	EXPECT_EQ(3 * PAGE, lseek(fd, 4093, SEEK_HOLE));
+	/* Data to the end: the hole is the end of the file. */
+	ASSERT_EQ(1, pwrite(fd, "d", 1, 3 * PAGE + 7));
+	EXPECT_EQ(4 * PAGE, lseek(fd, 5, SEEK_HOLE));
+	close(fd);
+}
+
 TEST_F(fs, splice_sendfile_copy_file_range_fsync)
 {
 	static char want[3 * PAGE + 17], got[sizeof(want)];

@@ -4,16 +4,9 @@
 # Unevictable count of /proc/meminfo measures them: it must rise while files
 # exist and come back to its baseline, along with the rshmem inode cache.
 . /tests/ktap.sh
+. /tests/memory.sh
 dir=/tmp/memory_baseline
 mkdir -p $dir
-mem() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
-inodes() { awk '$1 == "rshmem_inode_cache" { print $2 }' /proc/slabinfo; }
-settle() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	for s in /sys/kernel/slab/*/shrink; do echo 1 >"$s" 2>/dev/null; done
-	sleep 1
-}
 used_kib() { df -k $dir | awk 'NR == 2 { print $3 }'; }
 
 ktap_plan 6

@@ -1,0 +1,68 @@
+#!/bin/sh
+# The model-checking exerciser on rshmem and, as a check of the exerciser
+# itself, on tmpfs in the same boot:
+#   exerciser.sh [SECONDS]
+# Without SECONDS (the default suite): a bounded number of operations per run.
+# With SECONDS (`make fuzz`): each of the four runs goes on that long.
+#
+# Runs, on each file system: one process, checked after every operation; four
+# processes on their own files and on regions of one shared file. Then the
+# exerciser's own checks: a byte changed behind the model's back must be
+# caught, and replaying a log must write the same file and fail the same way.
+# Each run prints its seed: `exerciser -s SEED ...` repeats it.
+. /tests/ktap.sh
+secs=${1:-}
+ex=/tests/fuzz/exerciser
+seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+if [ -n "$secs" ]; then
+	one="-n 0 -t $secs" four="-n 0 -t $secs"
+else
+	one="-n 3000" four="-n 1000"
+fi
+
+ktap_plan 8
+rates=""
+run() { # name fs-dir args...
+	name=$1 dir=$2
+	shift 2
+	ktap_diag "$name: exerciser $*"
+	"$ex" "$@" >/tmp/ex.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/ex.out | tail -n 40
+	rate=$(sed -n 's/.* \([0-9]*\) ops\/s$/\1/p' /tmp/ex.out)
+	rates="$rates $name=${rate:-?}"
+	ktap_check "$name" [ $rc = 0 ]
+	rm -f "$dir"/ex*
+}
+
+for fs in rshmem tmpfs; do
+	case $fs in rshmem) d=$RSHMEM_MNT ;; tmpfs) d=$TMPFS_MNT ;; esac
+	run "${fs}_one_process" $d -s $seed $one -q "$d/ex"
+	run "${fs}_four_processes_shared_file" $d -s $((seed + 1)) $four -p 4 -q "$d/ex"
+done
+ktap_diag "operations per second:$rates"
+
+# The exerciser must catch a byte it did not write, and say where it is.
+d=$RSHMEM_MNT
+"$ex" -s $seed -n 1500 -C 1000 -l /tmp/corrupt.log "$d/ex" >/tmp/ex.out 2>&1
+rc=$?
+grep -m1 FAIL /tmp/ex.out | sed 's/^/# /'
+caught=no
+[ $rc = 1 ] && grep -q 'FAIL after operation [0-9]*: check: first difference' /tmp/ex.out &&
+	grep -q ' corrupt off ' /tmp/ex.out && caught=yes
+ktap_check catches_a_corrupted_byte [ $caught = yes ]
+
+# Replays: the same operations write the same file, and a failure recurs
+# at the same operation and offset.
+"$ex" -s $seed -n 2000 -l /tmp/ok.log -q "$d/ex" >/dev/null 2>&1
+sum1=$(md5sum <"$d/ex")
+"$ex" -r /tmp/ok.log -q "$d/ex.replay" >/dev/null 2>&1
+sum2=$(md5sum <"$d/ex.replay")
+ktap_diag "md5 of the run's file: $sum1; of the replay's: $sum2"
+"$ex" -r /tmp/corrupt.log "$d/ex.replay2" >/tmp/ex2.out 2>&1
+rc2=$?
+first=$(grep -m1 FAIL /tmp/ex.out)
+again=$(grep -m1 FAIL /tmp/ex2.out)
+ktap_check replay_is_exact [ "$sum1" = "$sum2" -a $rc2 = 1 -a -n "$first" -a "$first" = "$again" ]
+rm -f "$d"/ex*
+ktap_finish
