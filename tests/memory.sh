@@ -3,6 +3,11 @@
 # Unevictable measures them; the rshmem inode cache counts its inodes.
 mem() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 inodes() { awk '$1 == "rshmem_inode_cache" { print $2 }' /proc/slabinfo; }
+# Free memory in KiB: MemFree, plus the pages on the per-CPU free lists, which
+# MemFree leaves out and which hold several MiB once there is more than one CPU.
+free_kib() {
+	echo $(($(mem MemFree) + $(awk '$1 == "count:" { n += $2 } END { print n * 4 }' /proc/zoneinfo)))
+}
 # Lets freed memory settle: page cache, dentries and inodes dropped, slabs shrunk.
 settle() {
 	sync
