@@ -136,6 +136,12 @@ pub(crate) unsafe extern "C" fn alloc_inode<T: FileSystem>(
 /// Called by the VFS, once, for an inode `alloc_inode::<T>` returned.
 pub(crate) unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::inode) {
     let obj = inode.cast::<FsInode<T>>();
+    // The superblock may be gone already: umount's __put_super() frees it through
+    // call_rcu() too, and on another CPU its callback can run before this one. So
+    // nothing here may follow `i_sb` (KASAN caught this, with 2 CPUs, through the
+    // inode cache pointer that `alloc_inode` finds there). kfree() takes objects from
+    // kmem_cache_alloc() and finds their cache itself.
+    //
     // SAFETY: The inode is dead and unreachable; its data was initialised by
     // `alloc_inode` and is dropped once, here. It goes back to the cache it came from.
     unsafe {
@@ -145,7 +151,6 @@ pub(crate) unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::
         if (*inode).i_mode & bindings::S_IFMT as u16 == bindings::S_IFLNK as u16 {
             bindings::kfree((*inode).__bindgen_anon_4.i_link.cast());
         }
-        let cache = crate::fs_type::FileSystemType::inode_cache_of((*inode).i_sb);
-        bindings::kmem_cache_free(cache, obj.cast());
+        bindings::kfree(obj.cast());
     }
 }
