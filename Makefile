@@ -7,6 +7,8 @@
 #   make run          boot the VM with rshmem mounted: a shell, or a demo with no terminal
 #   make check        run the whole test suite in the VM (STRESS=N: race tests N times longer)
 #   make fuzz         trinity and the model-checking exerciser, DURATION=seconds (default 600)
+#   make bench        rshmem against tmpfs on a kernel without debugging (REPS=, SECS=, CPUS=,
+#                     WORKLOADS=)
 #   make deps         install what is missing (Debian packages, bindgen, kernel source)
 #   make kernel       build (or find in the cache) the test kernel
 #   make lint         rustfmt and clippy, with the kernel's Rust flags
@@ -18,7 +20,7 @@ export RSHMEM_CACHE ?= $(HOME)/.cache/rshmem
 QEMU := $(CURDIR)/qemu
 TOOLS = . $(QEMU)/toolchain.sh &&
 
-.PHONY: all module deps kernel run check fuzz lint fmt clean
+.PHONY: all module deps kernel run check fuzz bench lint fmt clean
 
 all: module
 
@@ -56,6 +58,10 @@ check: module
 
 fuzz: module
 	@DURATION=$(DURATION) $(CURDIR)/tests/fuzz.sh
+
+# The bench kernel and its own build of rshmem.ko; the test kernel is not needed.
+bench: deps
+	@REPS=$(REPS) SECS=$(SECS) CPUS="$(CPUS)" WORKLOADS="$(WORKLOADS)" $(CURDIR)/tests/bench.sh
 
 clean:
 	rm -f rshmem.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order

@@ -18,7 +18,7 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	make flex bison bc libelf-dev libssl-dev cpio xz-utils python3 gcc libc6-dev
 	qemu-system-x86 busybox-static file linux-source-6.12
-	trinity
+	trinity gnuplot-nox
 )
 
 step_start=0

@@ -8,6 +8,8 @@
 #     --timeout SECONDS             kill a guest that runs longer (default 900)
 #     --smp N  --mem SIZE           guest CPUs (default 2) and memory (default 1G)
 #     --kernel NAME                 kernel from qemu/kernel-NAME.config (default test)
+#     --ko PATH  --tests DIR        the module and the guest's /tests (default: rshmem.ko
+#                                   and tests/build/guest, built for the test kernel)
 #     --stress N                    multiply the race tests' iterations (RSHMEM_STRESS)
 #     --out DIR                     where console.log and output.log go
 #
@@ -21,6 +23,7 @@ repo=$(dirname "$here")
 . "$here/toolchain.sh"
 
 mode=cmd cmd= timeout=900 smp=2 mem=1G kname=test out= stress=1
+ko=$repo/rshmem.ko tests=$repo/tests/build/guest
 copies=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -31,6 +34,8 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--kernel) kname=$2; shift ;;
+	--ko) ko=$(realpath "$2"); shift ;;
+	--tests) tests=$(realpath "$2"); shift ;;
 	--out) out=$2; shift ;;
 	--stress) stress=$2; shift ;;
 	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
@@ -41,7 +46,6 @@ case "$mode" in check | cmd | demo | shell) ;; *) echo "vm.sh: bad --mode $mode"
 
 kdir=$("$here/kernel.sh" dir "$kname")
 bzimage=$kdir/arch/x86/boot/bzImage
-ko=$repo/rshmem.ko
 for f in "$bzimage" "$ko"; do
 	[ -f "$f" ] || { echo "vm.sh: $f is missing: run 'make' first" >&2; exit 1; }
 done
@@ -54,7 +58,7 @@ mkdir -p "$extra"
 for c in ${copies[@]+"${copies[@]}"}; do cp -a "$c" "$extra/"; done
 printf '%s\n' "${cmd:-true}" >"$extra/cmd.sh"
 
-"$here/initramfs.sh" "$out/initramfs.cpio" "$ko" "$repo/tests/build/guest" "$extra"
+"$here/initramfs.sh" "$out/initramfs.cpio" "$ko" "$tests" "$extra"
 
 # TCG's "max" CPU without 5-level paging: with LA57 the direct map moves to
 # 0xff11..., and an interrupt during identify_cpu() at boot hits memory whose

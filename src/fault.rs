@@ -70,6 +70,8 @@ pub fn fault(vmf: &mut VmFault<Rshmem>) -> FaultResult {
         }
         return FaultResult::SIGBUS;
     }
+    // A new page, or one fallocate left: zeroed now, under the lock, before it is mapped.
+    folio.make_uptodate();
     vmf.set_locked_folio(folio)
 }
 

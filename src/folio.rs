@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `struct folio`: page-cache folios, held by reference, locked or not.
+//!
+//! An rshmem folio enters the page cache not uptodate, its contents whatever the page
+//! allocator left there. It becomes uptodate, under its lock, only once every byte of
+//! it has been zeroed or written (`make_uptodate`, `finish_write`); until then the
+//! read path takes it for a hole, the fault path makes it uptodate before mapping it,
+//! and fault-around (`filemap_map_pages`) skips it. So every page handed to user space
+//! is zeroed or written first, and preallocation or a whole-page write need not zero
+//! the page first: the discipline of shmem_get_folio_gfp and shmem_write_end.
 
 use crate::bindings;
 use crate::iov_iter::IovIter;
@@ -39,6 +47,14 @@ impl Folio {
         // SAFETY: The folio is valid and `offset + len` lies within it (callers copy within
         // one page of an order-0 folio); `iter` is a valid iterator.
         unsafe { bindings::copy_folio_to_iter(self.as_ptr(), offset, len, iter.as_ptr()) }
+    }
+
+    /// Whether every byte of the folio has been zeroed or written. A reader that sees it
+    /// set also sees those bytes (`folio_test_uptodate` orders its read of the flag
+    /// before the reader's reads of the contents, pairing with `folio_mark_uptodate`).
+    pub fn is_uptodate(&self) -> bool {
+        // SAFETY: The folio is valid.
+        unsafe { bindings::folio_test_uptodate(self.as_ptr()) }
     }
 
     /// Marks the folio accessed, for reclaim's aging.
@@ -104,6 +120,42 @@ impl LockedFolio {
         unsafe { bindings::folio_zero_range(self.as_ptr(), offset, len) };
     }
 
+    /// Zeroes the folio if it is not uptodate yet, and marks it uptodate: before it is
+    /// mapped into user space.
+    pub fn make_uptodate(&self) {
+        if self.0.is_uptodate() {
+            return;
+        }
+        // SAFETY: The folio is valid and locked. It is order-0, so `folio_file_page` gives
+        // its one page, which `clear_highpage` zeroes with `clear_page`, as shmem does.
+        unsafe {
+            bindings::clear_highpage(bindings::folio_file_page(self.as_ptr(), 0));
+            bindings::folio_mark_uptodate(self.as_ptr());
+        }
+    }
+
+    /// After a write of `copied` bytes at `offset` in the folio: if it was not uptodate,
+    /// zeroes what the write did not cover, and marks it uptodate (shmem_write_end).
+    pub fn finish_write(&self, offset: usize, copied: usize) {
+        if self.0.is_uptodate() {
+            return;
+        }
+        // SAFETY: The folio is valid and locked; both ranges lie within it, as
+        // `offset + copied` does (a write copies within one page of an order-0 folio).
+        unsafe {
+            let size = bindings::folio_size(self.as_ptr());
+            bindings::folio_zero_range(self.as_ptr(), 0, offset);
+            let end = offset + copied;
+            bindings::folio_zero_range(self.as_ptr(), end, size - end);
+            bindings::folio_mark_uptodate(self.as_ptr());
+        }
+    }
+
+    /// Whether every byte of the folio has been zeroed or written.
+    pub fn is_uptodate(&self) -> bool {
+        self.0.is_uptodate()
+    }
+
     /// Marks a page fallocate added and nothing has written yet (`PG_checked`, a flag
     /// the filesystem owns); a failing fallocate removes only such pages.
     pub fn set_unwritten(&self) {
@@ -113,8 +165,12 @@ impl LockedFolio {
 
     /// Clears the mark of `set_unwritten`: the page is being written.
     pub fn clear_unwritten(&self) {
-        // SAFETY: As in `set_unwritten`.
-        unsafe { bindings::folio_clear_checked(self.as_ptr()) };
+        // Every write(2) and every first write through a mapping passes here, and the
+        // mark is rare: test it before the atomic clear.
+        if self.is_unwritten() {
+            // SAFETY: As in `set_unwritten`.
+            unsafe { bindings::folio_clear_checked(self.as_ptr()) };
+        }
     }
 
     /// Whether the page is still as fallocate added it.

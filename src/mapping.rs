@@ -57,9 +57,11 @@ impl Mapping {
         })
     }
 
-    /// Allocates a zeroed, uptodate, dirty folio and inserts it locked at `index`.
-    /// Fails with `EEXIST` if a folio got there first, `ENOMEM` without memory.
-    pub fn add_zeroed(&self, index: u64) -> Result<LockedFolio> {
+    /// Allocates a folio and inserts it at `index`, locked, dirty and not uptodate: its
+    /// contents are not zeroed here, and no one may hand them out before they are zeroed
+    /// or written (see `folio.rs`). Fails with `EEXIST` if a folio got there first,
+    /// `ENOMEM` without memory.
+    pub fn add_new(&self, index: u64) -> Result<LockedFolio> {
         // SAFETY: The mapping is valid; its gfp mask is what its folios are allocated with.
         let gfp = unsafe { bindings::mapping_gfp_mask(self.as_ptr()) };
         // SAFETY: Allocates a new order-0 folio with a reference for us.
@@ -67,12 +69,10 @@ impl Mapping {
         let folio = NonNull::new(folio).ok_or(ENOMEM)?;
         let f = folio.as_ptr();
         // SAFETY: The folio is new and only ours: no one can see it before
-        // `filemap_add_folio`, so its contents are zeroed, and its flags set, first. Every
-        // page handed to user space is thus zeroed or written first.
+        // `filemap_add_folio`, so its lock is set non-atomically first. It goes in not
+        // uptodate, which keeps its stale contents from readers and faults.
         let ret = unsafe {
-            bindings::folio_zero_range(f, 0, bindings::folio_size(f));
             bindings::__folio_set_locked(f);
-            bindings::folio_mark_uptodate(f);
             bindings::filemap_add_folio(self.as_ptr(), f, index as _, gfp)
         };
         if ret != 0 {

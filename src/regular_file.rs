@@ -45,12 +45,15 @@ pub fn read_iter(iocb: &mut Kiocb, iter: &mut IovIter) -> Result<usize> {
         let want = (PAGE_SIZE as usize - offset)
             .min((size - pos) as usize)
             .min(iter.count());
+        // A folio not uptodate yet (preallocated, or being written for the first time
+        // under its lock by write(2)) is a hole, as on tmpfs (SGP_READ): its contents
+        // are not ours to show until it is uptodate.
         let copied = match mapping.get(index) {
-            Some(folio) => {
+            Some(folio) if folio.is_uptodate() => {
                 folio.mark_accessed();
                 folio.copy_to_iter(offset, want, iter)
             }
-            None => iter.zero(want),
+            _ => iter.zero(want),
         };
         pos += copied as i64;
         done += copied;
@@ -68,7 +71,8 @@ pub fn read_iter(iocb: &mut Kiocb, iter: &mut IovIter) -> Result<usize> {
 }
 
 /// `write_begin`: the locked folio that bytes `[pos, pos + len)` are copied into.
-/// New folios are zeroed, so a short copy leaves zeros, never stale memory.
+/// A folio not uptodate (new, or preallocated) is zeroed around what was copied in
+/// `write_end`, so a short copy leaves zeros, never stale memory.
 pub fn write_begin(inode: &Inode<Rshmem>, pos: i64, _len: u32) -> Result<LockedFolio> {
     let (folio, _) = get_folio(inode, (pos >> PAGE_SHIFT) as u64)?;
     // A preallocated page is written now: a failing fallocate must leave it.
@@ -83,6 +87,8 @@ pub fn write_end(inode: &Inode<Rshmem>, pos: i64, copied: u32, folio: LockedFoli
     if copied > 0 && end > inode.size() {
         inode.set_size(end);
     }
+    // A new or preallocated folio: zero what the write did not cover, then uptodate.
+    folio.finish_write((pos as u64 & (PAGE_SIZE - 1)) as usize, copied as usize);
     folio.mark_dirty();
     copied
 }

@@ -61,8 +61,9 @@ pub fn recalc(inode: &Inode<Rshmem>, added: u64) {
     inode.set_blocks(*alloced);
 }
 
-/// The folio at `index`, locked: the one in the page cache, or a new zeroed one,
-/// charged to the instance. Says whether it is new.
+/// The folio at `index`, locked: the one in the page cache, or a new one charged to the
+/// instance. Says whether it is new. Either may be not uptodate yet (see `folio.rs`):
+/// the caller zeroes or writes it before anything hands it out.
 ///
 /// The folio is returned locked and still in the page cache: a racing truncation (which
 /// removes folios under their lock) either removed it before we locked it, and we look
@@ -89,7 +90,7 @@ pub fn get_folio(inode: &Inode<Rshmem>, index: u64) -> Result<(LockedFolio, bool
             recalc(inode, 0);
             continue;
         }
-        match mapping.add_zeroed(index) {
+        match mapping.add_new(index) {
             Ok(folio) => {
                 recalc(inode, 1);
                 return Ok((folio, true));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make check`: the whole suite. Host-side checks of the rig, then the guest
-# suite in one VM boot, then the splat-detection boots. Every part prints KTAP;
+# suite in one VM boot, then the splat-detection boots, then the benchmark's
+# smoke test on the bench kernel. Every part prints KTAP;
 # ktap_summary.py counts them and prints the closing line
 # "N passed, N failed, N skipped". Exits non-zero on any failure or splat.
 set -uo pipefail
@@ -55,6 +56,17 @@ echo "# guest suite: $(($(date +%s) - t1))s"
 phase "host: splat detection in the VM"
 RSHMEM_TEST_OUT="$out" "$here/host/splat_detect.sh" | tee "$out/splat_detect.ktap"
 
+phase "bench smoke: the bench kernel at 2 CPUs, one repetition (nothing about speed)"
+t2=$(date +%s)
+BENCH_OUT="$out/bench" "$here/bench.sh" --smoke >"$out/bench.txt" 2>&1
+sed -n '/^KTAP version 1$/,$p' "$out/bench.txt" >"$out/bench.ktap"
+if [ ! -s "$out/bench.ktap" ]; then
+	tail -n 30 "$out/bench.txt"
+	printf 'KTAP version 1\n1..1\nnot ok 1 bench_smoke # it printed no KTAP\n' >"$out/bench.ktap"
+fi
+cat "$out/bench.ktap"
+echo "# bench smoke: $(($(date +%s) - t2))s"
+
 phase "summary ($(($(date +%s) - t0))s)"
 python3 "$here/ktap_summary.py" "$out/lint.ktap" "$out/splat_scan.ktap" "$out/suite.ktap" \
-	"$out/suite_vm.ktap" "$out/splat_detect.ktap"
+	"$out/suite_vm.ktap" "$out/splat_detect.ktap" "$out/bench.ktap"

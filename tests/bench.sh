@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `make bench`: rshmem against tmpfs on a kernel without debugging.
+#   tests/bench.sh            REPS (default 3) repetitions of SECS (default 2) s per
+#                             measurement, at 1, 2 and 4 CPUs (CPUS="1 2 4"); all
+#                             workloads, or those named in WORKLOADS
+#   tests/bench.sh --smoke    one repetition of 1 s at 2 CPUs (the default suite's
+#                             smoke test: it checks that every workload runs on
+#                             both file systems and asserts nothing about speed)
+# It builds (or finds in the cache) the bench kernel, from the same source and
+# toolchain as the test kernel (qemu/kernel-bench.config), builds rshmem.ko for
+# it, and boots it once per CPU count. In each boot every workload runs on
+# tmpfs and on rshmem, alternating, with the order swapped every repetition.
+# Results (BENCH_OUT, default tests/build/bench): raw.txt, results.csv,
+# summary.csv, summary.md (the table) and chart.png.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+. "$repo/qemu/toolchain.sh"
+smoke=0
+[ "${1:-}" = --smoke ] && smoke=1
+if [ $smoke = 1 ]; then
+	reps=1 secs=1 cpus=2 out=${BENCH_OUT:-$repo/tests/build/bench-smoke}
+else
+	reps=${REPS:-3} secs=${SECS:-2} cpus=${CPUS:-1 2 4} out=${BENCH_OUT:-$repo/tests/build/bench}
+fi
+rm -rf "$out"
+mkdir -p "$out"
+
+"$repo/qemu/kernel.sh" build bench || exit 1
+kdir=$("$repo/qemu/kernel.sh" dir bench)
+
+# rshmem.ko for the bench kernel, built from a copy of the sources so the
+# test kernel's build in the work tree is left alone.
+mod=$out/module
+mkdir -p "$mod/src"
+cp "$repo/Kbuild" "$mod/"
+for f in "$repo"/src/*.rs "$repo"/src/*.h; do
+	case "$f" in */bindings_generated.rs) ;; *) cp "$f" "$mod/src/" ;; esac
+done
+if ! make -C "$kdir" M="$mod" "${KMAKE_TOOLS[@]}" modules >"$out/module.log" 2>&1; then
+	tail -n 30 "$out/module.log"
+	echo "bench: building rshmem.ko for the bench kernel failed" >&2
+	exit 1
+fi
+
+# The guest's /tests: the workloads, their driver, and the punch-latency test.
+guest=$out/guest
+ksrc=$(kernel_src)
+mkdir -p "$guest/bench" "$guest/race"
+cc() { gcc -static -O2 -Wall -Werror -pthread -I"$ksrc/tools/testing/selftests" "$@"; }
+cc -o "$guest/bench/bench" "$here/bench/bench.c" || exit 1
+cc -o "$guest/race/punch_starvation" "$here/race/punch_starvation.c" || exit 1
+install -m 755 "$here/bench/run.sh" "$guest/bench/run.sh"
+
+t0=$(date +%s)
+status=0
+: >"$out/raw.txt"
+for c in $cpus; do
+	echo "bench: $c CPUs, $reps repetitions of ${secs}s per measurement"
+	"$repo/qemu/vm.sh" --kernel bench --ko "$mod/rshmem.ko" --tests "$guest" \
+		--smp "$c" --mem 2G --timeout $((600 + reps * 400)) --out "$out/vm-$c" \
+		--mode cmd --cmd "sh /tests/bench/run.sh $reps $secs '${WORKLOADS:-}'" | tee "$out/vm-$c.txt" |
+		grep --line-buffered -E '^(BENCH|vm:|splat:|#)'
+	[ "${PIPESTATUS[0]}" = 0 ] || status=1
+	grep -a -E '^BENCH(-FAIL)? ' "$out/vm-$c/output.log" >>"$out/raw.txt"
+done
+echo "bench: $(($(date +%s) - t0))s in the VM"
+args=(--vm-ok $((1 - status)))
+[ $smoke = 1 ] && args+=(--ktap)
+python3 "$here/bench/report.py" "${args[@]}" "$out" || status=1
+exit $status

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The workloads of `make bench`, one per run:
+ *
+ *   bench WORKLOAD DIR SECONDS [PROCS]
+ *
+ * prints "<rate> <unit>": the work done in SECONDS of running, per second,
+ * summed over PROCS processes (default 1). Set-up (creating and filling
+ * files) happens before the clock starts; every file is removed at the end.
+ *
+ *   pf_shared   will-it-scale page_fault3: a 128 MiB file per process, mapped
+ *               shared; touch every page, unmap, again. Unit: faults (pages)/s.
+ *   pf_private  will-it-scale page_fault2: the same, mapped private, so every
+ *               touch is a copy-on-write fault. Unit: faults/s.
+ *   seqwrite_4k, seqwrite_1m    write a 128 MiB file from empty, in 4 KiB or
+ *               1 MiB writes, truncate it to 0, again (allocation included).
+ *   seqread_4k, seqread_1m      read a filled 128 MiB file through, again.
+ *   randwrite_4k, randwrite_1m  overwrite aligned blocks of a filled file at
+ *               random offsets.
+ *   randread_4k, randread_1m    read them. Unit of the eight: MiB/s.
+ *   fallocate   will-it-scale fallocate1: fallocate 16 MiB in 4 KiB steps,
+ *               then truncate to 0, again. Unit: fallocate calls/s.
+ *   metadata    create (with 64 bytes written), stat and unlink 1000 files in
+ *               a directory, again. Unit: files/s (each one all three).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096L
+#define MIB (1024L * 1024)
+#define FILE_SIZE (128 * MIB)
+
+struct shared {
+	int ready;
+	volatile int go, stop;
+	double done[64];
+};
+
+static struct shared *sh;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int make_file(const char *dir, int id, const char *tag, char *path, size_t len)
+{
+	int fd;
+
+	snprintf(path, len, "%s/bench-%s-%d", dir, tag, id);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die(path);
+	return fd;
+}
+
+static void fill(int fd, long size)
+{
+	static char buf[MIB];
+
+	memset(buf, 0x5a, sizeof(buf));
+	for (long off = 0; off < size; off += MIB)
+		if (pwrite(fd, buf, MIB, off) != MIB)
+			die("filling the file");
+}
+
+/* Set-up done: tell the parent, and wait for the clock to start. */
+static void wait_go(void)
+{
+	__atomic_add_fetch(&sh->ready, 1, __ATOMIC_SEQ_CST);
+	while (!sh->go)
+		usleep(1000);
+}
+
+/* page_fault3 (shared) and page_fault2 (private). */
+static double page_faults(const char *dir, int id, int private)
+{
+	char path[512];
+	int fd = make_file(dir, id, "pf", path, sizeof(path));
+	double n = 0;
+
+	if (ftruncate(fd, FILE_SIZE))
+		die("ftruncate");
+	wait_go();
+	while (!sh->stop) {
+		char *m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE,
+			       private ? MAP_PRIVATE : MAP_SHARED, fd, 0);
+
+		if (m == MAP_FAILED)
+			die("mmap");
+		for (long off = 0; off < FILE_SIZE && !sh->stop; off += PAGE) {
+			m[off] = 0;
+			n++;
+		}
+		munmap(m, FILE_SIZE);
+	}
+	close(fd);
+	unlink(path);
+	return n;
+}
+
+static double io(const char *dir, int id, int write, int random, long bs)
+{
+	static char buf[MIB];
+	char path[512];
+	int fd = make_file(dir, id, "io", path, sizeof(path));
+	unsigned long rnd = 88172645463325252UL + id;
+	long off = 0;
+	double bytes = 0;
+
+	memset(buf, 0xa5, sizeof(buf));
+	/* Sequential writes start from an empty file; the rest need it filled. */
+	if (!(write && !random))
+		fill(fd, FILE_SIZE);
+	wait_go();
+	while (!sh->stop) {
+		ssize_t r;
+
+		if (random) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			off = (long)(rnd % (FILE_SIZE / bs)) * bs;
+		} else if (off >= FILE_SIZE) {
+			off = 0;
+			if (write && ftruncate(fd, 0))
+				die("ftruncate");
+		}
+		r = write ? pwrite(fd, buf, bs, off) : pread(fd, buf, bs, off);
+		if (r != bs)
+			die(write ? "pwrite" : "pread");
+		off += bs;
+		bytes += bs;
+	}
+	close(fd);
+	unlink(path);
+	return bytes / MIB;
+}
+
+static double falloc(const char *dir, int id)
+{
+	char path[512];
+	int fd = make_file(dir, id, "falloc", path, sizeof(path));
+	double n = 0;
+
+	wait_go();
+	while (!sh->stop) {
+		for (long off = 0; off < 16 * MIB && !sh->stop; off += PAGE) {
+			if (fallocate(fd, 0, off, PAGE))
+				die("fallocate");
+			n++;
+		}
+		if (ftruncate(fd, 0))
+			die("ftruncate");
+	}
+	close(fd);
+	unlink(path);
+	return n;
+}
+
+static double metadata(const char *dir, int id)
+{
+	char sub[512], path[600];
+	struct stat st;
+	double n = 0;
+
+	snprintf(sub, sizeof(sub), "%s/bench-meta-%d", dir, id);
+	if (mkdir(sub, 0700))
+		die(sub);
+	wait_go();
+	while (!sh->stop) {
+		int i, count;
+
+		for (count = 0; count < 1000 && !sh->stop; count++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/f%d", sub, count);
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+			if (fd < 0 || write(fd, path, 64) != 64)
+				die("create");
+			close(fd);
+		}
+		for (i = 0; i < count; i++) {
+			snprintf(path, sizeof(path), "%s/f%d", sub, i);
+			if (stat(path, &st))
+				die("stat");
+		}
+		for (i = 0; i < count; i++) {
+			snprintf(path, sizeof(path), "%s/f%d", sub, i);
+			if (unlink(path))
+				die("unlink");
+		}
+		n += count;
+	}
+	rmdir(sub);
+	return n;
+}
+
+static double work(const char *w, const char *dir, int id)
+{
+	static const struct {
+		const char *name;
+		int write, random;
+		long bs;
+	} ios[] = {
+		{ "seqwrite_4k", 1, 0, 4096 }, { "seqwrite_1m", 1, 0, MIB },
+		{ "seqread_4k", 0, 0, 4096 },  { "seqread_1m", 0, 0, MIB },
+		{ "randwrite_4k", 1, 1, 4096 }, { "randwrite_1m", 1, 1, MIB },
+		{ "randread_4k", 0, 1, 4096 },  { "randread_1m", 0, 1, MIB },
+	};
+
+	if (!strcmp(w, "pf_shared"))
+		return page_faults(dir, id, 0);
+	if (!strcmp(w, "pf_private"))
+		return page_faults(dir, id, 1);
+	if (!strcmp(w, "fallocate"))
+		return falloc(dir, id);
+	if (!strcmp(w, "metadata"))
+		return metadata(dir, id);
+	for (size_t i = 0; i < sizeof(ios) / sizeof(ios[0]); i++)
+		if (!strcmp(w, ios[i].name))
+			return io(dir, id, ios[i].write, ios[i].random, ios[i].bs);
+	fprintf(stderr, "bench: unknown workload %s\n", w);
+	exit(2);
+}
+
+static const char *unit(const char *w)
+{
+	if (!strncmp(w, "pf_", 3))
+		return "faults/s";
+	if (!strcmp(w, "fallocate"))
+		return "calls/s";
+	if (!strcmp(w, "metadata"))
+		return "files/s";
+	return "MiB/s";
+}
+
+int main(int argc, char **argv)
+{
+	double secs, start, elapsed, total = 0;
+	int procs, failed = 0;
+	pid_t pids[64];
+
+	if (argc < 4 || argc > 5) {
+		fprintf(stderr, "usage: bench WORKLOAD DIR SECONDS [PROCS]\n");
+		return 2;
+	}
+	secs = atof(argv[3]);
+	procs = argc == 5 ? atoi(argv[4]) : 1;
+	if (secs <= 0 || procs < 1 || procs > 64) {
+		fprintf(stderr, "bench: bad SECONDS or PROCS\n");
+		return 2;
+	}
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		die("mmap");
+	for (int i = 0; i < procs; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork");
+		if (pids[i] == 0) {
+			sh->done[i] = work(argv[1], argv[2], i);
+			_exit(0);
+		}
+	}
+	/* Set-up time is not measured: start the clock once every process is ready. */
+	while (__atomic_load_n(&sh->ready, __ATOMIC_SEQ_CST) < procs) {
+		if (waitpid(-1, NULL, WNOHANG) > 0) {
+			fprintf(stderr, "bench: %s: a process died in set-up\n", argv[1]);
+			return 1;
+		}
+		usleep(1000);
+	}
+	start = now();
+	sh->go = 1;
+	usleep((useconds_t)(secs * 1e6));
+	sh->stop = 1;
+	elapsed = now() - start;
+	for (int i = 0; i < procs; i++) {
+		int ws;
+
+		waitpid(pids[i], &ws, 0);
+		if (!WIFEXITED(ws) || WEXITSTATUS(ws))
+			failed = 1;
+		total += sh->done[i];
+	}
+	if (failed || total <= 0) {
+		fprintf(stderr, "bench: %s: a process failed or did no work\n", argv[1]);
+		return 1;
+	}
+	printf("%.1f %s\n", total / elapsed, unit(argv[1]));
+	return 0;
+}
