@@ -12,6 +12,7 @@
 #include <linux/fs_parser.h>
 #include <linux/highmem.h>
 #include <linux/iversion.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/random.h>
@@ -29,8 +30,20 @@ static const unsigned long RSHMEM_PAGE_SIZE = PAGE_SIZE;
 static const unsigned int RSHMEM_PAGE_SHIFT = PAGE_SHIFT;
 static const long long RSHMEM_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
 static const gfp_t RSHMEM_GFP_KERNEL = GFP_KERNEL;
-static const slab_flags_t RSHMEM_INODE_CACHE_FLAGS =
-	SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN;
+/*
+ * Charged to the memcg of the task that creates the inode, as shmem's cache is; not
+ * SLAB_RECLAIM_ACCOUNT: no shrinker can free an inode of a filesystem in memory.
+ */
+static const slab_flags_t RSHMEM_INODE_CACHE_FLAGS = SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN;
 static const fgf_t RSHMEM_FGP_LOCK = FGP_LOCK;
 static const unsigned int RSHMEM_TASK_NORMAL = TASK_NORMAL;
 static const unsigned int RSHMEM_TASK_UNINTERRUPTIBLE = TASK_UNINTERRUPTIBLE;
+
+/*
+ * WARN_ON_ONCE() is a macro: this is the one function that expands it, and
+ * bindgen's wrapper makes it callable from Rust (src/warn.rs).
+ */
+static inline bool rshmem_warn_on_once(bool cond)
+{
+	return WARN_ON_ONCE(cond);
+}

@@ -12,13 +12,18 @@
 //! Preallocated pages are folios left not uptodate, as on tmpfs: nothing zeroes them
 //! until a fault maps them or a write fills them (`folio.rs`). They read as zeros, count
 //! in `st_blocks` and statfs, and SEEK_DATA reports them as data (tmpfs reports them as
-//! holes).
+//! holes). Being not uptodate is also what marks a page as this call's own for the undo
+//! after a failure, as in shmem_fallocate: no bitmap, however large the range.
+//!
+//! The user's offset and length become a [`ByteRange`] at the entry; everything after
+//! works on it, in `u64`, and cannot overflow whatever the range.
 
 use crate::errno;
 use crate::file::File;
+use crate::file_range::ByteRange;
 use crate::filesystem::Rshmem;
 use crate::inode::Inode;
-use crate::mm::{PAGE_SHIFT, PAGE_SIZE};
+use crate::mm::PAGE_SIZE;
 use crate::punch_wait::punch_published;
 use crate::rshmem_inode::{get_folio, recalc};
 use crate::task;
@@ -33,173 +38,156 @@ pub const ZERO_RANGE: i32 = 0x10;
 
 /// `fallocate(2)`. vfs_fallocate() has already rejected a negative offset, a length
 /// that is not positive (EINVAL), PUNCH_HOLE without KEEP_SIZE (EOPNOTSUPP), ZERO_RANGE
-/// with PUNCH_HOLE (EINVAL) and ranges past `s_maxbytes` (EFBIG). What is left for us:
-/// COLLAPSE, INSERT and UNSHARE (and unknown modes) are not supported.
+/// with PUNCH_HOLE (EINVAL) and ranges past `s_maxbytes` (EFBIG); `ByteRange` checks the
+/// range again rather than trust that. What is left for us: COLLAPSE, INSERT and
+/// UNSHARE (and unknown modes) are not supported.
 pub fn fallocate(file: &File, mode: i32, offset: i64, len: i64) -> Result {
     if mode & !(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE) != 0 {
         return Err(errno::EOPNOTSUPP());
     }
+    let range = ByteRange::new(offset, len)?;
     // SAFETY: `fallocate` is only installed on rshmem files.
     let inode = unsafe { file.inode::<Rshmem>() };
     let _guard = inode.lock();
+    // Set-id bits go before anything changes, as on ext4 and xfs: if that fails, the
+    // call fails having done nothing, rather than after the work is done.
+    file.remove_privs()?;
     if mode & PUNCH_HOLE != 0 {
-        punch(inode, offset, len);
+        punch(inode, range);
     } else {
-        allocate(inode, mode, offset, len)?;
+        allocate(inode, mode, range)?;
     }
-    file.modified()
+    // Then the times, on success only, as on tmpfs. generic_update_time() cannot fail,
+    // and the data is changed already: nothing is left to report.
+    file.update_times();
+    Ok(())
 }
 
-/// Removes the whole pages of `[offset, offset + len)` and zeroes the parts of the
-/// partial pages at its edges.
+/// Removes the whole pages of `range` and zeroes the parts of the partial pages at its
+/// edges.
 ///
-/// Seed 002's invariant: all data in the hole when the punch starts is gone when it
-/// ends. `truncate_range` visits every folio in the range, and removes each under its
-/// lock, so none present at the start can escape. Faults into the published range wait
-/// until we are done instead of adding pages behind the cursor. (Data a fault that
-/// raced with the publication writes behind the cursor may remain: it was written
-/// during the punch.)
-fn punch(inode: &Inode<Rshmem>, offset: i64, len: i64) {
+/// The invariant of the 2014 shmem fixes for trinity's punch starvation: all data in
+/// the hole when the punch starts is gone when it ends. `truncate_range` visits every
+/// folio in the range, and removes each under its lock, so none present at the start
+/// can escape. Faults into the published range wait until we are done instead of adding
+/// pages behind the cursor. (Data a fault that raced with the publication writes behind
+/// the cursor may remain: it was written during the punch.)
+fn punch(inode: &Inode<Rshmem>, range: ByteRange) {
     let mapping = inode.mapping();
-    let page = PAGE_SIZE as i64;
-    let unmap_start = (offset + page - 1) & !(page - 1);
-    let unmap_end = ((offset + len) & !(page - 1)) - 1;
-    let start = (unmap_start >> PAGE_SHIFT) as u64;
-    let next = ((unmap_end + 1) >> PAGE_SHIFT) as u64;
-    punch_published(inode, start, next, || {
+    let hole = range.whole_pages();
+    punch_published(inode, hole.start(), hole.end(), || {
         // Unmapping the whole range first, in one pass, rather than page by page as
         // truncation finds mapped folios, is what keeps the punch fast against many
-        // mappings (seed 000).
-        if unmap_end > unmap_start {
-            mapping.unmap_range(unmap_start, 1 + unmap_end - unmap_start, false);
+        // mappings ("shmem: fix faulting into a hole while it's punched").
+        if let Some((start, len)) = hole.byte_span() {
+            mapping.unmap_range(start, len, false);
         }
-        mapping.truncate_range(offset, offset + len - 1);
+        mapping.truncate_range(range.start_pos(), range.last_pos());
         // No second unmap: a hole punch leaves private COW copies alone, as on tmpfs.
     });
     recalc(inode, 0);
 }
 
-/// Allocates the pages of `[offset, offset + len)`; with ZERO_RANGE, zeroes the range.
-/// On failure (ENOSPC, a fatal signal) it removes again the pages this call added and
-/// that nothing has written since, and changes nothing else.
-fn allocate(inode: &Inode<Rshmem>, mode: i32, offset: i64, len: i64) -> Result {
-    let end_byte = offset + len;
+/// Allocates the pages of `range`; with ZERO_RANGE, zeroes the range. On failure
+/// (ENOSPC, ENOMEM, a fatal signal) it removes again the pages this call added and that
+/// nothing has written or mapped since, and changes nothing else.
+fn allocate(inode: &Inode<Rshmem>, mode: i32, range: ByteRange) -> Result {
     // RLIMIT_FSIZE and s_maxbytes (EFBIG), even with KEEP_SIZE, as on tmpfs.
-    inode.newsize_ok(end_byte)?;
-    let start = (offset >> PAGE_SHIFT) as u64;
-    let end = ((end_byte as u64) + PAGE_SIZE - 1) >> PAGE_SHIFT;
-    let space = &inode.super_block().info().space;
-    let max = space.usage().max_blocks;
+    inode.newsize_ok(range.end_pos())?;
+    let pages = range.pages();
+    let max = inode.super_block().info().space.usage().max_blocks;
     // A range larger than the whole filesystem cannot succeed: fail before any work.
-    if max != 0 && end - start > max {
+    if max != 0 && pages.len() > max {
         return Err(ENOSPC);
     }
-    let mut added = AddedPages::new(end - start)?;
-    for index in start..end {
+    for index in pages.iter() {
+        // A fatal signal stops a preallocation, as on tmpfs; other signals do not, or
+        // periodic timers could keep a long one restarting for ever.
         let got = if task::fatal_signal_pending() {
             Err(EINTR)
         } else {
-            get_folio(inode, index)
+            preallocate(inode, index)
         };
-        match got {
-            Ok((folio, new)) => {
-                if new {
-                    // Marked until something writes it: the undo leaves written pages.
-                    folio.set_unwritten();
-                    added.set(index - start);
-                }
-                folio.mark_dirty();
-            }
-            Err(e) => {
-                undo(inode, start, index, &added);
-                return Err(e);
-            }
+        if let Err(e) = got {
+            undo(inode, pages.start(), index);
+            return Err(e);
         }
         task::cond_resched();
     }
     if mode & ZERO_RANGE != 0 {
-        // Every page is there now, and stays: i_rwsem keeps truncation and punches
-        // out, and faults do not remove pages. Zero the range in place.
-        for index in start..end {
-            let (folio, _) = get_folio(inode, index)?;
-            let pos = folio.pos();
-            let from = offset.max(pos) - pos;
-            let to = end_byte.min(pos + PAGE_SIZE as i64) - pos;
-            // A folio not uptodate reads as zeros already.
-            if folio.is_uptodate() {
-                folio.zero_range(from as usize, (to - from) as usize);
-            }
-            folio.mark_dirty();
+        if let Err(e) = zero(inode, range) {
+            undo(inode, pages.start(), pages.end());
+            return Err(e);
         }
     }
-    if mode & KEEP_SIZE == 0 && end_byte > inode.size() {
-        inode.set_size(end_byte);
+    if mode & KEEP_SIZE == 0 && range.end_pos() > inode.size() {
+        inode.set_size(range.end_pos());
     }
     Ok(())
 }
 
-/// Removes the pages this call added in `[start, failed)` that are still unwritten.
-fn undo(inode: &Inode<Rshmem>, start: u64, failed: u64, added: &AddedPages) {
+/// Makes sure page `index` has a folio. A new one stays not uptodate: it reads as
+/// zeros, and marks the page as this call's for `undo`. One an earlier fallocate left
+/// not uptodate is zeroed and made uptodate now, so that our undo cannot take away the
+/// page that call guaranteed (shmem_get_folio_gfp does the same for SGP_FALLOC). All
+/// folios are dirty from their insertion on (`Mapping::add_new`): nothing to mark.
+fn preallocate(inode: &Inode<Rshmem>, index: u64) -> Result {
+    let (folio, new) = get_folio(inode, index)?;
+    // A poisoned folio is left as it is: zeroing would write to the failed memory.
+    if !new && !folio.is_hwpoison() {
+        folio.make_uptodate();
+    }
+    Ok(())
+}
+
+/// ZERO_RANGE, once every page of the range has a folio. They all stay: `i_rwsem` keeps
+/// truncation, punches and writes out, and faults do not remove pages that were there.
+/// Each is zeroed in place (a folio not uptodate reads as zeros already), so shared
+/// mappings see the zeros at once and private COW copies keep what they had.
+fn zero(inode: &Inode<Rshmem>, range: ByteRange) -> Result {
     let mapping = inode.mapping();
-    for index in start..failed {
-        if !added.get(index - start) {
-            continue;
+    for index in range.pages().iter() {
+        // A dying task stops here; the undo leaves what was zeroed zeroed.
+        if task::fatal_signal_pending() {
+            return Err(EINTR);
         }
+        let (folio, _) = get_folio(inode, index)?;
+        let Some((from, len)) = range.in_page(index) else {
+            continue;
+        };
+        if folio.is_hwpoison() {
+            // Memory failure kept the folio (see `vfs.rs`). A partial page cannot be
+            // zeroed without reading the rest, which is lost: EIO, as a write to it
+            // gets. A whole page is replaced by a new one, which reads as zeros.
+            if len < PAGE_SIZE as usize {
+                return Err(EIO);
+            }
+            folio.remove_from(mapping);
+            drop(folio);
+            recalc(inode, 0);
+            get_folio(inode, index)?;
+        } else if folio.is_uptodate() {
+            folio.zero_range(from, len);
+        }
+        task::cond_resched();
+    }
+    Ok(())
+}
+
+/// Removes the folios of pages `[start, end)` that are not uptodate: the ones this
+/// call added and nothing has written or mapped since. A fault zeroes and marks uptodate
+/// a page before it maps it, under the folio lock we take here, so a page a fault
+/// mapped meanwhile stays; writes are kept out by `i_rwsem`, and the pages that were
+/// there before the call are uptodate by now (`preallocate`).
+fn undo(inode: &Inode<Rshmem>, start: u64, end: u64) {
+    let mapping = inode.mapping();
+    for index in start..end {
         if let Some(folio) = mapping.get_locked(index) {
-            // A fault may have mapped and written it meanwhile: then it stays.
-            if folio.belongs_to(mapping) && folio.is_unwritten() {
+            if folio.belongs_to(mapping) && !folio.is_uptodate() {
                 folio.remove_from(mapping);
             }
         }
+        task::cond_resched();
     }
     recalc(inode, 0);
-}
-
-/// Which pages of the range this call added: one bit a page. Up to `INLINE_PAGES` pages
-/// the bits live on the stack: fallocate in small steps (will-it-scale's fallocate1)
-/// would otherwise spend a tenth of its time allocating and freeing them.
-struct AddedPages {
-    inline: [u64; INLINE_WORDS],
-    heap: KVVec<u64>,
-}
-
-const INLINE_WORDS: usize = 4;
-const INLINE_PAGES: u64 = 64 * INLINE_WORDS as u64;
-
-impl AddedPages {
-    fn new(pages: u64) -> Result<Self> {
-        let heap = if pages <= INLINE_PAGES {
-            KVVec::new()
-        } else {
-            KVVec::from_elem(0u64, pages.div_ceil(64) as usize, GFP_KERNEL)?
-        };
-        Ok(Self {
-            inline: [0; INLINE_WORDS],
-            heap,
-        })
-    }
-
-    fn words(&self) -> &[u64] {
-        if self.heap.is_empty() {
-            &self.inline
-        } else {
-            &self.heap
-        }
-    }
-
-    fn words_mut(&mut self) -> &mut [u64] {
-        if self.heap.is_empty() {
-            &mut self.inline
-        } else {
-            &mut self.heap
-        }
-    }
-
-    fn set(&mut self, i: u64) {
-        self.words_mut()[(i / 64) as usize] |= 1 << (i % 64);
-    }
-
-    fn get(&self, i: u64) -> bool {
-        self.words()[(i / 64) as usize] & (1 << (i % 64)) != 0
-    }
 }

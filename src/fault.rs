@@ -70,6 +70,11 @@ pub fn fault(vmf: &mut VmFault<Rshmem>) -> FaultResult {
         }
         return FaultResult::SIGBUS;
     }
+    // Memory failure kept a poisoned folio in place (see `vfs.rs`): SIGBUS, as on tmpfs
+    // (__do_fault would say the same, but only after `make_uptodate` had written to it).
+    if folio.is_hwpoison() {
+        return FaultResult::HWPOISON;
+    }
     // A new page, or one fallocate left: zeroed now, under the lock, before it is mapped.
     folio.make_uptodate();
     vmf.set_locked_folio(folio)
@@ -87,7 +92,6 @@ pub fn page_mkwrite(vmf: &mut VmFault<Rshmem>) -> FaultResult {
     if !folio.belongs_to(inode.mapping()) || folio.pos() >= inode.size() {
         return FaultResult::NOPAGE;
     }
-    folio.clear_unwritten();
     folio.mark_dirty();
     folio.wait_stable();
     vmf.keep_locked(folio)

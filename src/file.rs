@@ -48,11 +48,18 @@ impl File {
         unsafe { bindings::file_accessed(self.as_ptr()) };
     }
 
-    /// Updates mtime and ctime and drops set-id bits, as a modification does
-    /// (`file_modified`).
-    pub fn modified(&self) -> Result {
+    /// Drops set-uid and set-gid bits and security capabilities, as a modification
+    /// does. The caller holds the inode's `i_rwsem` (`notify_change` requires it).
+    pub fn remove_privs(&self) -> Result {
         // SAFETY: The file is valid; the caller holds its inode's `i_rwsem`.
-        kernel::error::to_result(unsafe { bindings::file_modified(self.as_ptr()) })
+        kernel::error::to_result(unsafe { bindings::file_remove_privs(self.as_ptr()) })
+    }
+
+    /// Updates mtime and ctime after a modification that is done, when an error could
+    /// no longer be reported: on rshmem it cannot fail (`generic_update_time`).
+    pub fn update_times(&self) {
+        // The result is dropped on purpose, as shmem_fallocate drops file_modified's.
+        let _ = self.update_time();
     }
 
     /// Updates mtime and ctime, as writes do.

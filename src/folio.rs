@@ -41,12 +41,30 @@ impl Folio {
         unsafe { bindings::folio_pos(self.as_ptr()) }
     }
 
-    /// Copies `len` bytes from offset `offset` of the folio to `iter`; returns how many
-    /// were copied, fewer if the user buffer faulted.
+    /// The size of the folio in bytes.
+    pub fn size(&self) -> usize {
+        // SAFETY: The folio is valid (type invariant).
+        unsafe { bindings::folio_size(self.as_ptr()) }
+    }
+
+    /// Copies up to `len` bytes from offset `offset` of the folio to `iter`, stopping at
+    /// the end of the folio; returns how many were copied, fewer if the user buffer
+    /// faulted.
     pub fn copy_to_iter(&self, offset: usize, len: usize, iter: &mut IovIter) -> usize {
-        // SAFETY: The folio is valid and `offset + len` lies within it (callers copy within
-        // one page of an order-0 folio); `iter` is a valid iterator.
+        let len = len.min(self.size().saturating_sub(offset));
+        if len == 0 {
+            return 0;
+        }
+        // SAFETY: The folio is valid, and `[offset, offset + len)` lies within it (just
+        // checked); `iter` is a valid iterator.
         unsafe { bindings::copy_folio_to_iter(self.as_ptr(), offset, len, iter.as_ptr()) }
+    }
+
+    /// Whether memory failure has poisoned the folio: its contents are lost, and must be
+    /// neither read nor written (see `vfs.rs` for why it stays in the page cache).
+    pub fn is_hwpoison(&self) -> bool {
+        // SAFETY: The folio is valid. Without CONFIG_MEMORY_FAILURE this is `false`.
+        unsafe { bindings::folio_test_hwpoison(self.as_ptr()) }
     }
 
     /// Whether every byte of the folio has been zeroed or written. A reader that sees it
@@ -114,10 +132,23 @@ impl LockedFolio {
         unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping == mapping.as_ptr() }
     }
 
-    /// Zeroes `len` bytes from `offset` (within the folio).
+    /// Zeroes `len` bytes from `offset`. A range that does not lie within the folio is a
+    /// bug of the caller: it warns and zeroes nothing, rather than reach the `BUG_ON` of
+    /// `folio_zero_range` or write past the folio.
     pub fn zero_range(&self, offset: usize, len: usize) {
-        // SAFETY: The folio is valid and locked; callers stay within it.
+        let fits = offset
+            .checked_add(len)
+            .is_some_and(|end| end <= self.0.size());
+        if crate::warn::warn_on_once(!fits) {
+            return;
+        }
+        // SAFETY: The folio is valid and locked; the range lies within it (just checked).
         unsafe { bindings::folio_zero_range(self.as_ptr(), offset, len) };
+    }
+
+    /// Whether memory failure has poisoned the folio.
+    pub fn is_hwpoison(&self) -> bool {
+        self.0.is_hwpoison()
     }
 
     /// Zeroes the folio if it is not uptodate yet, and marks it uptodate: before it is
@@ -140,12 +171,14 @@ impl LockedFolio {
         if self.0.is_uptodate() {
             return;
         }
-        // SAFETY: The folio is valid and locked; both ranges lie within it, as
-        // `offset + copied` does (a write copies within one page of an order-0 folio).
+        // A write copies within one folio (`generic_perform_write` caps each step at the
+        // folio's end); clamping keeps both ranges inside it whatever the caller.
+        let size = self.0.size();
+        let start = offset.min(size);
+        let end = start.saturating_add(copied).min(size);
+        // SAFETY: The folio is valid and locked; both ranges lie within it.
         unsafe {
-            let size = bindings::folio_size(self.as_ptr());
-            bindings::folio_zero_range(self.as_ptr(), 0, offset);
-            let end = offset + copied;
+            bindings::folio_zero_range(self.as_ptr(), 0, start);
             bindings::folio_zero_range(self.as_ptr(), end, size - end);
             bindings::folio_mark_uptodate(self.as_ptr());
         }
@@ -154,29 +187,6 @@ impl LockedFolio {
     /// Whether every byte of the folio has been zeroed or written.
     pub fn is_uptodate(&self) -> bool {
         self.0.is_uptodate()
-    }
-
-    /// Marks a page fallocate added and nothing has written yet (`PG_checked`, a flag
-    /// the filesystem owns); a failing fallocate removes only such pages.
-    pub fn set_unwritten(&self) {
-        // SAFETY: The folio is valid and locked, which serialises its flag users here.
-        unsafe { bindings::folio_set_checked(self.as_ptr()) };
-    }
-
-    /// Clears the mark of `set_unwritten`: the page is being written.
-    pub fn clear_unwritten(&self) {
-        // Every write(2) and every first write through a mapping passes here, and the
-        // mark is rare: test it before the atomic clear.
-        if self.is_unwritten() {
-            // SAFETY: As in `set_unwritten`.
-            unsafe { bindings::folio_clear_checked(self.as_ptr()) };
-        }
-    }
-
-    /// Whether the page is still as fallocate added it.
-    pub fn is_unwritten(&self) -> bool {
-        // SAFETY: As in `set_unwritten`.
-        unsafe { bindings::folio_test_checked(self.as_ptr()) }
     }
 
     /// Marks the folio dirty: its data exists nowhere else.

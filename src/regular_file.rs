@@ -20,6 +20,8 @@ use crate::inode::Inode;
 use crate::iov_iter::{IovIter, Kiocb};
 use crate::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::rshmem_inode::get_folio;
+use crate::task;
+use core::sync::atomic::{fence, Ordering};
 use kernel::prelude::*;
 
 const SEEK_DATA: i32 = 3;
@@ -27,69 +29,97 @@ const SEEK_HOLE: i32 = 4;
 
 /// Reads from `iocb`'s position into `iter`.
 pub fn read_iter(iocb: &mut Kiocb, iter: &mut IovIter) -> Result<usize> {
-    let mut pos = iocb.pos();
+    // rw_verify_area() refuses a negative position before we are called; refusing it
+    // here too keeps every position below a `u64` in `[0, MAX_LFS_FILESIZE]`.
+    let mut pos = u64::try_from(iocb.pos()).map_err(|_| EINVAL)?;
     // SAFETY: `read_iter` is only installed on rshmem files.
     let inode = unsafe { iocb.file().inode::<Rshmem>() };
     let mapping = inode.mapping();
     let mut done = 0usize;
-    let mut faulted = false;
+    let mut error = None;
     while iter.count() > 0 {
-        // i_size is read afresh for each page: a racing truncate may shrink the file
-        // under us, and then we stop at the new end, as filemap_read does.
-        let size = inode.size();
+        // A read of a large file is long: a dying task stops, as in filemap_read.
+        if task::fatal_signal_pending() {
+            error = Some(EINTR);
+            break;
+        }
+        let index = pos >> PAGE_SHIFT;
+        let offset = (pos & (PAGE_SIZE - 1)) as usize;
+        let folio = mapping.get(index);
+        // i_size is read after the lookup, as shmem_file_read_iter and filemap_read do:
+        // truncation writes i_size before it removes folios, so if the lookup found the
+        // folio gone, the read below sees the new size and we stop at the new end,
+        // instead of returning zeros past it that were never file data. The fence
+        // orders the two reads (smp_rmb(); the removal's xa_lock orders the writes).
+        fence(Ordering::Acquire);
+        let size = inode.size() as u64;
         if pos >= size {
             break;
         }
-        let index = (pos >> PAGE_SHIFT) as u64;
-        let offset = (pos as u64 & (PAGE_SIZE - 1)) as usize;
-        let want = (PAGE_SIZE as usize - offset)
-            .min((size - pos) as usize)
-            .min(iter.count());
+        // `pos < size`: the subtraction does not wrap, and the end stays within size.
+        let want = (PAGE_SIZE - offset as u64)
+            .min(size - pos)
+            .min(iter.count() as u64) as usize;
         // A folio not uptodate yet (preallocated, or being written for the first time
         // under its lock by write(2)) is a hole, as on tmpfs (SGP_READ): its contents
-        // are not ours to show until it is uptodate.
-        let copied = match mapping.get(index) {
+        // are not ours to show until it is uptodate. A poisoned one is EIO, as on tmpfs.
+        let copied = match folio {
             Some(folio) if folio.is_uptodate() => {
+                if folio.is_hwpoison() {
+                    error = Some(EIO);
+                    break;
+                }
                 folio.mark_accessed();
                 folio.copy_to_iter(offset, want, iter)
             }
             _ => iter.zero(want),
         };
-        pos += copied as i64;
+        pos += copied as u64;
         done += copied;
         if copied < want {
-            faulted = true;
+            error = Some(EFAULT);
             break;
         }
+        task::cond_resched();
     }
-    iocb.set_pos(pos);
+    // `pos <= size <= MAX_LFS_FILESIZE`.
+    iocb.set_pos(pos as i64);
     iocb.file().accessed();
-    if done == 0 && faulted {
-        return Err(EFAULT);
+    match error {
+        Some(e) if done == 0 => Err(e),
+        _ => Ok(done),
     }
-    Ok(done)
 }
 
 /// `write_begin`: the locked folio that bytes `[pos, pos + len)` are copied into.
 /// A folio not uptodate (new, or preallocated) is zeroed around what was copied in
 /// `write_end`, so a short copy leaves zeros, never stale memory.
 pub fn write_begin(inode: &Inode<Rshmem>, pos: i64, _len: u32) -> Result<LockedFolio> {
-    let (folio, _) = get_folio(inode, (pos >> PAGE_SHIFT) as u64)?;
-    // A preallocated page is written now: a failing fallocate must leave it.
-    folio.clear_unwritten();
+    // generic_write_checks() keeps `pos` within `[0, s_maxbytes)`.
+    let pos = u64::try_from(pos).map_err(|_| EINVAL)?;
+    let (folio, _) = get_folio(inode, pos >> PAGE_SHIFT)?;
+    // Memory failure kept a poisoned folio in place: writing to it fails, as on tmpfs.
+    if folio.is_hwpoison() {
+        return Err(EIO);
+    }
     Ok(folio)
 }
 
 /// `write_end`: extends the file to what was copied. `i_rwsem` is held, so the size
 /// cannot move under us.
 pub fn write_end(inode: &Inode<Rshmem>, pos: i64, copied: u32, folio: LockedFolio) -> u32 {
-    let end = pos + copied as i64;
+    // A new or preallocated folio: zero what the write did not cover, then uptodate;
+    // and only then the new size. Reads take no folio lock (`read_iter`): one that sees
+    // the new size (i_size_read() is an acquire, i_size_write() a release) must also
+    // see the folio uptodate, or it would take the bytes just written for a hole.
+    // shmem_write_end may write the size first because its reads lock the folio.
+    folio.finish_write((pos as u64 & (PAGE_SIZE - 1)) as usize, copied as usize);
+    folio.mark_dirty();
+    // `pos + copied <= s_maxbytes` (generic_write_checks); saturating all the same.
+    let end = pos.saturating_add(copied as i64);
     if copied > 0 && end > inode.size() {
         inode.set_size(end);
     }
-    // A new or preallocated folio: zero what the write did not cover, then uptodate.
-    folio.finish_write((pos as u64 & (PAGE_SIZE - 1)) as usize, copied as usize);
-    folio.mark_dirty();
     copied
 }
 
@@ -112,15 +142,19 @@ pub fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64> {
     if offset < 0 || offset >= size {
         return Err(ENXIO);
     }
-    let first = (offset >> PAGE_SHIFT) as u64;
-    let end = ((size as u64) + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    // From here on in `u64`: `0 <= offset < size <= MAX_LFS_FILESIZE`, so `end` is at
+    // most 2^51 and a page's byte position at most 2^63, which a `u64` holds.
+    let (offset, size) = (offset as u64, size as u64);
+    let first = offset >> PAGE_SHIFT;
+    let end = size.div_ceil(PAGE_SIZE);
     let mapping = inode.mapping();
     let pos = if whence == SEEK_DATA {
         let index = mapping.next_present(first, end - 1).ok_or(ENXIO)?;
-        offset.max((index << PAGE_SHIFT) as i64)
+        offset.max(index << PAGE_SHIFT)
     } else {
         let index = mapping.next_absent(first, end - first);
-        offset.max((index << PAGE_SHIFT) as i64).min(size)
+        offset.max(index << PAGE_SHIFT).min(size)
     };
-    file.set_pos(pos, MAX_LFS_FILESIZE)
+    // `pos <= size`, an `i64`.
+    file.set_pos(pos as i64, MAX_LFS_FILESIZE)
 }

@@ -33,10 +33,12 @@ pub mod super_block;
 pub mod task;
 pub mod vfs;
 pub mod vm_fault;
+pub mod warn;
 
 // The filesystem, in safe Rust.
 pub mod fallocate;
 pub mod fault;
+pub mod file_range;
 pub mod filesystem;
 pub mod mount_options;
 pub mod namespace;

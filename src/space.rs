@@ -54,17 +54,20 @@ impl Space {
     /// Charges `n` pages, or fails with `ENOSPC` if that would pass the limit.
     pub fn charge_blocks(&self, n: u64) -> Result {
         let mut u = self.usage.lock();
-        if u.max_blocks != 0 && u.used_blocks + n > u.max_blocks {
+        let used = u.used_blocks.checked_add(n).ok_or(ENOSPC)?;
+        if u.max_blocks != 0 && used > u.max_blocks {
             return Err(ENOSPC);
         }
-        u.used_blocks += n;
+        u.used_blocks = used;
         Ok(())
     }
 
     /// Returns `n` pages charged before.
     pub fn uncharge_blocks(&self, n: u64) {
         let mut u = self.usage.lock();
-        u.used_blocks -= n;
+        // More returned than charged is a bug of ours: warn, and keep the count sane.
+        crate::warn::warn_on_once(n > u.used_blocks);
+        u.used_blocks = u.used_blocks.saturating_sub(n);
     }
 
     /// Charges one inode, or fails with `ENOSPC` at the limit.
@@ -80,7 +83,8 @@ impl Space {
     /// Returns one inode charged before.
     pub fn free_inode(&self) {
         let mut u = self.usage.lock();
-        u.used_inodes -= 1;
+        crate::warn::warn_on_once(u.used_inodes == 0);
+        u.used_inodes = u.used_inodes.saturating_sub(1);
     }
 
     /// Applies new limits (`None`: unchanged) from a remount, if they hold what is in

@@ -165,7 +165,14 @@ impl<T: FileSystem> Tables<T> {
         ops.dirty_folio = Some(bindings::noop_dirty_folio);
         ops.write_begin = Some(write_begin::<T>);
         ops.write_end = Some(write_end::<T>);
-        ops.error_remove_folio = Some(bindings::generic_error_remove_folio);
+        ops.error_remove_folio = Some(keep_poisoned_folio);
+        // Folios are allocated movable (the mapping's GFP_HIGHUSER_MOVABLE), so they
+        // must be migratable, or compaction, CMA and memory offlining fail on each of
+        // them. They have no private data: the plain page-cache copy does, as for shmem.
+        #[cfg(CONFIG_MIGRATION)]
+        {
+            ops.migrate_folio = Some(bindings::migrate_folio);
+        }
         ops
     };
 
@@ -522,6 +529,24 @@ unsafe extern "C" fn page_mkwrite<T: FileSystem>(
 ) -> bindings::vm_fault_t {
     // SAFETY: As in `fault`.
     T::page_mkwrite(unsafe { VmFault::from_raw(vmf) }).0
+}
+
+/// `error_remove_folio`: memory failure hit a folio of a file. The folio stays in the page
+/// cache, poisoned, as on tmpfs (`shmem_error_remove_folio`): its data exists nowhere
+/// else, so dropping it would turn the data into zeros that later reads and faults
+/// would see. Kept, it makes reads and writes of its page fail with EIO and faults
+/// SIGBUS, until truncation or a hole punch removes it. memory_failure() counts a kept
+/// folio as a failed recovery for any mapping but shmem's (has_extra_refcount()), so
+/// MADV_HWPOISON returns EBUSY here where tmpfs returns 0; that is the one difference.
+///
+/// # Safety
+///
+/// Called by memory_failure() with a locked folio of a mapping of `T`.
+unsafe extern "C" fn keep_poisoned_folio(
+    _mapping: *mut bindings::address_space,
+    _folio: *mut bindings::folio,
+) -> c_int {
+    0
 }
 
 /// # Safety

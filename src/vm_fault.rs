@@ -22,6 +22,8 @@ impl FaultResult {
     pub const NOPAGE: Self = Self(bindings::vm_fault_reason_VM_FAULT_NOPAGE);
     /// Beyond the end of the file, or no space left: SIGBUS.
     pub const SIGBUS: Self = Self(bindings::vm_fault_reason_VM_FAULT_SIGBUS);
+    /// The page's memory failed (it is poisoned): SIGBUS with `BUS_MCEERR_AR`.
+    pub const HWPOISON: Self = Self(bindings::vm_fault_reason_VM_FAULT_HWPOISON);
     /// Out of memory.
     pub const OOM: Self = Self(bindings::vm_fault_reason_VM_FAULT_OOM);
     /// The fault lock was released: the mm retries the fault.

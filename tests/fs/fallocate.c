@@ -221,6 +221,70 @@ TEST_F(fs, failed_preallocation_leaves_no_half_state)
 	close(fd);
 }
 
+/*
+ * The undo after a failure removes only what the failing call added: pages an
+ * earlier preallocation left in its range (never written, so not uptodate)
+ * stay, as on tmpfs, whose SGP_FALLOC zeroes them so that its undo, which
+ * drops the pages that are not uptodate, cannot take them.
+ */
+TEST_F(fs, failed_preallocation_keeps_an_earlier_one)
+{
+	long free0 = free_blocks(self->dir);
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+	int other = open(in(self, "other"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 10 * PAGE, 10 * PAGE));
+	ASSERT_EQ(0, fallocate(other, 0, 0, (free0 - 110) * PAGE));
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, 200 * PAGE));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(0, size_of(fd));
+	EXPECT_EQ(10 * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(100, free_blocks(self->dir));
+	ASSERT_EQ(0, ftruncate(fd, 30 * PAGE));
+	EXPECT_TRUE(all_zero(fd, 0, 30 * PAGE));
+	close(other);
+	close(fd);
+}
+
+LIMITED_FS_FIXTURE(unlimited, "size=0")
+
+/*
+ * On an instance without a size limit nothing bounds a preallocation but
+ * memory, and only a fatal signal stops it (tmpfs ignores other signals
+ * there, lest periodic timers keep restarting it). SIGKILL must stop it
+ * promptly, and the undo must leave nothing. The range is 128 TiB, far more
+ * than the machine has: rshmem once sized a per-call bitmap by the range, a
+ * kvmalloc() above INT_MAX, which WARNs and fails with ENOMEM at once.
+ */
+TEST_F(unlimited, huge_preallocation_stops_when_killed)
+{
+	char path[256];
+	struct stat st;
+	int fd, status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/huge", self->dir);
+	fd = open(path, O_CREAT | O_RDWR, 0600);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	if (pid == 0)
+		_exit(fallocate(fd, 0, 0, 1LL << 47) ? errno : 0);
+	ASSERT_LT(0, pid);
+	usleep(200000);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* Killed in the call, not returned from it. */
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+		TH_LOG("the preallocation ended by itself: status %#x", status);
+	}
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(0, st.st_size);
+	EXPECT_EQ(0, st.st_blocks);
+	close(fd);
+}
+
 TEST_F(fs, madvise_remove_reaches_the_punch)
 {
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);

@@ -9,7 +9,7 @@ dir=/tmp/memory_baseline
 mkdir -p $dir
 used_kib() { df -k $dir | awk 'NR == 2 { print $3 }'; }
 
-ktap_plan 6
+ktap_plan 7
 settle
 u0=$(mem Unevictable)
 i0=$(inodes)
@@ -60,4 +60,10 @@ ktap_check rshmem_inodes_back_to_baseline [ "$i2" = "$i0" ]
 # 41 MiB were in use; allow 2 MiB for what the kernel keeps meanwhile.
 ktap_check memfree_back_to_baseline [ $((free0 - free2)) -lt 2048 ]
 rmdir $dir
+# The inode cache is charged to the creator's memcg (SLAB_ACCOUNT), as shmem's
+# is, and not counted as reclaimable: no shrinker can free an inode of a
+# filesystem in memory, so SReclaimable must not promise it.
+acct=/sys/kernel/slab/rshmem_inode_cache
+ktap_diag "inode cache: reclaim_account $(cat $acct/reclaim_account)"
+ktap_check inode_cache_not_counted_reclaimable [ "$(cat $acct/reclaim_account)" = 0 ]
 ktap_finish
