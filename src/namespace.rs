@@ -35,7 +35,12 @@ pub fn new_inode(
 ) -> Result<NewInode<Rshmem>> {
     let space = &sb.info().space;
     space.reserve_inode()?;
-    let mut inode = NewInode::new(sb).inspect_err(|_| space.free_inode())?;
+    // No memory for the inode is ENOSPC, as on tmpfs (shmem_get_inode): to the caller
+    // the filesystem has no room for another file.
+    let mut inode = NewInode::new(sb).map_err(|_| {
+        space.free_inode();
+        ENOSPC
+    })?;
     inode.init_owner(idmap, dir, mode);
     let is_dir = matches!(kind, NewKind::Directory);
     inode.init_kind(kind)?;

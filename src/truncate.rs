@@ -45,10 +45,21 @@ fn set_size(inode: &Inode<Rshmem>, old: i64, new: i64) {
     inode.set_size(new);
     if new < old {
         let mapping = inode.mapping();
-        let holebegin = ((new as u64 + PAGE_SIZE - 1) & !(PAGE_SIZE - 1)) as i64;
-        mapping.unmap_range(holebegin, 0, true);
+        // `0 <= new < old <= MAX_LFS_FILESIZE` (setattr_prepare checked `new`), so the
+        // round-up cannot wrap a `u64`. In the last page of the range it reaches 2^63,
+        // past any `loff_t`: then no whole page lies beyond the new size and there is
+        // nothing to unmap (the partial page stays mapped, as it should).
+        let holebegin = u64::try_from(new)
+            .ok()
+            .and_then(|new| new.checked_next_multiple_of(PAGE_SIZE))
+            .and_then(|begin| i64::try_from(begin).ok());
+        if let Some(holebegin) = holebegin {
+            mapping.unmap_range(holebegin, 0, true);
+        }
         mapping.truncate_range(new, -1);
-        mapping.unmap_range(holebegin, 0, true);
+        if let Some(holebegin) = holebegin {
+            mapping.unmap_range(holebegin, 0, true);
+        }
         recalc(inode, 0);
     }
 }
