@@ -2,8 +2,10 @@
 # `make fuzz DURATION=SECONDS` (default 600): the long form of the suite's
 # fuzzing slices, in one VM boot on the test kernel (lockdep, KASAN, kmemleak):
 #   1. trinity as nobody on rshmem victims for DURATION seconds (16 children);
-#   2. the model-checking exerciser for DURATION seconds in all: a quarter
-#      each for one process and for four processes, on rshmem and on tmpfs;
+#   2. the model-checking exerciser for DURATION seconds in all: an eighth
+#      each for one process and for four processes, in the normal mode and in
+#      edge mode (offsets at page edges around 2^31, 2^32, 2^43, 2^44 and
+#      MAX_LFS), on rshmem and on tmpfs;
 #   3. umount and rmmod (tests/module/module_unload.sh).
 # It passes when all of that passes and the kernel log has no splat. The KTAP
 # and the logs go to tests/build/fuzz.
@@ -17,10 +19,9 @@ out=$repo/tests/build/fuzz
 rm -rf "$out"
 mkdir -p "$out"
 "$here/build.sh" || exit 1
-quarter=$((secs / 4))
 cat >"$out/fuzz.list" <<LIST
 fuzz/trinity.sh $((secs + 300)) $secs 16
-fuzz/exerciser.sh $((secs + 900)) $quarter
+fuzz/exerciser.sh $((secs + 900)) $secs
 module/module_unload.sh 120
 LIST
 t0=$(date +%s)
