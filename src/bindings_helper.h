@@ -15,6 +15,7 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/pipe_fs_i.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/wait.h>

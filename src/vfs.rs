@@ -153,7 +153,7 @@ impl<T: FileSystem> Tables<T> {
         ops.mmap = Some(mmap::<T>);
         ops.open = Some(bindings::generic_file_open);
         ops.fsync = Some(bindings::noop_fsync);
-        ops.splice_read = Some(bindings::copy_splice_read);
+        ops.splice_read = Some(splice_read_by_page);
         ops.splice_write = Some(bindings::iter_file_splice_write);
         ops.fallocate = Some(fallocate::<T>);
         ops
@@ -529,6 +529,38 @@ unsafe extern "C" fn page_mkwrite<T: FileSystem>(
 ) -> bindings::vm_fault_t {
     // SAFETY: As in `fault`.
     T::page_mkwrite(unsafe { VmFault::from_raw(vmf) }).0
+}
+
+/// `splice_read`: `copy_splice_read`, with tmpfs's byte counts. shmem_file_splice_read
+/// puts each page of the file in a pipe buffer of its own, so a read from an offset
+/// within a page fills the pipe's free slots with that many pages less the offset in
+/// the first; `copy_splice_read` would fill them with whole pages of copied bytes.
+/// Capping its length makes the counts (and so what a caller sees) the same as tmpfs's.
+///
+/// # Safety
+///
+/// Called by `do_splice_read` with a file open for reading, its position, and a pipe
+/// whose lock it holds.
+unsafe extern "C" fn splice_read_by_page(
+    file: *mut bindings::file,
+    ppos: *mut bindings::loff_t,
+    pipe: *mut bindings::pipe_inode_info,
+    len: usize,
+    flags: c_uint,
+) -> isize {
+    const PAGE: usize = crate::mm::PAGE_SIZE as usize;
+    // SAFETY: The caller holds the pipe's lock, which keeps `head`, `tail` and
+    // `max_usage` still; `ppos` is valid.
+    let (free, misalign) = unsafe {
+        let used = bindings::pipe_occupancy((*pipe).head, (*pipe).tail);
+        (
+            (*pipe).max_usage.saturating_sub(used) as usize,
+            (*ppos as u64 % PAGE as u64) as usize,
+        )
+    };
+    let len = len.min(free.saturating_mul(PAGE).saturating_sub(misalign));
+    // SAFETY: The caller's contract, passed on; the length is only smaller.
+    unsafe { bindings::copy_splice_read(file, ppos, pipe, len, flags) }
 }
 
 /// `error_remove_folio`: memory failure hit a folio of a file. The folio stays in the page
