@@ -72,6 +72,7 @@
 #include <linux/falloc.h>
 
 #include "kselftest_harness.h"
+#include "tally.h"
 
 #define PAGE		4096LL
 #define MAX_LFS		0x7fffffffffffffffLL
@@ -223,15 +224,6 @@ struct fam {
 	int thin;
 };
 
-struct stats {
-	long cases, differ, expected;
-};
-
-struct totals {
-	long cases, differ, expected;
-};
-
-static struct totals *totals;
 static bool trace, full_matrix;
 /* Nonzero: RLIMIT_FSIZE while a call runs (the states are made without). */
 static long long fsize_limit;
@@ -848,7 +840,7 @@ static void set_fsize(long long limit)
  * whether they differ without being expected to.
  */
 static bool run_case(struct __test_metadata *_metadata, struct ctx *ctx, const struct fam *fm,
-		     const struct kase *k, struct stats *st, struct res *r)
+		     const struct kase *k, struct tally *st, struct res *r)
 {
 	const char *why;
 
@@ -943,25 +935,21 @@ static double now(void)
 }
 
 static void finish_family(struct __test_metadata *_metadata, const struct fam *fm,
-			  const struct stats *st, double start)
+			  const struct tally *st, double start)
 {
-	printf("# %s: %ld cases compared, %ld differ", fm->name, st->cases, st->differ);
-	if (st->expected)
-		printf(" (%ld of them expected)", st->expected);
+	tally_print(fm->name, st);
 	printf(" [%.1f s]\n", now() - start);
 	fflush(stdout);
 	if (st->differ - st->expected > maxlog)
 		TH_LOG("%ld more differences not shown (BOUNDARY_MAXLOG)",
 		       st->differ - st->expected - maxlog);
-	__atomic_add_fetch(&totals->cases, st->cases, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&totals->differ, st->differ, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&totals->expected, st->expected, __ATOMIC_SEQ_CST);
+	tally_add(st);
 	EXPECT_EQ(0, st->differ - st->expected);
 }
 
 static void run_family(struct __test_metadata *_metadata, struct ctx *ctx, const struct fam *fm)
 {
-	struct stats st = { 0 };
+	struct tally st = { 0 };
 	double start = now();
 	struct res r[2];
 
@@ -1756,7 +1744,7 @@ TEST_F_TIMEOUT(bnd, known_cases, 300)
 		{ &fam_known_lseek, 3, "LAST_PAGE+5", LAST_PAGE + 5, "0", 0 },
 		{ &fam_known_lseek, 3, "2^44", 1LL << 44, "0", 0 },
 	};
-	struct stats st[2] = { { 0 } };
+	struct tally st[2] = { { 0 } };
 	double start = now();
 	struct res r[2];
 
@@ -1810,22 +1798,9 @@ TEST_F_TIMEOUT(bnd, rlimit_fsize, 600)
 	fsize_limit = 0;
 }
 
-static void print_totals(void)
-{
-	printf("# boundary: %ld cases compared, %ld differ", totals->cases, totals->differ);
-	if (totals->expected)
-		printf(" (%ld of them expected)", totals->expected);
-	printf("\n");
-	fflush(stdout);
-}
-
 int main(int argc, char **argv)
 {
-	totals = mmap(NULL, sizeof(*totals), PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (totals == MAP_FAILED)
+	if (tally_init("boundary"))
 		return KSFT_FAIL;
-	memset(totals, 0, sizeof(*totals));
-	atexit(print_totals);
 	return test_harness_run(argc, argv);
 }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "tally.h"
 
 #define FILE_BYTES (64 * 1024 + 100)	/* 17 pages of data in the used instance. */
 #define NR_FILES 3			/* Files in it; with the root, 4 inodes. */
@@ -60,16 +61,11 @@ struct outcome {
 	unsigned long long sum;	/* And their checksum. */
 };
 
-struct totals {
-	long cases, differ, expected;
-};
-
-static struct totals *totals;
 
 FIXTURE(mv) {
 	const char *type[2];
 	char dir[2][96];
-	long cases, differ, expected;
+	struct tally tally;
 };
 
 FIXTURE_SETUP(mv)
@@ -214,13 +210,13 @@ static void compare(struct __test_metadata *_metadata, FIXTURE_DATA(mv) *self,
 {
 	char a[512], b[512];
 
-	self->cases++;
+	self->tally.cases++;
 	if (!memcmp(&o[0], &o[1], sizeof(o[0])))
 		return;
-	self->differ++;
+	self->tally.differ++;
 	for (int i = 0; expected_diffs[i].match; i++) {
 		if (expected_diffs[i].match(opts, &o[0], &o[1])) {
-			self->expected++;
+			self->tally.expected++;
 			TH_LOG("expected difference, %s -o '%s': %s", what, opts,
 			       expected_diffs[i].why);
 			return;
@@ -234,15 +230,11 @@ static void compare(struct __test_metadata *_metadata, FIXTURE_DATA(mv) *self,
 
 static void finish(struct __test_metadata *_metadata, FIXTURE_DATA(mv) *self, const char *name)
 {
-	printf("# %s: %ld cases compared, %ld differ", name, self->cases, self->differ);
-	if (self->expected)
-		printf(" (%ld of them expected)", self->expected);
+	tally_print(name, &self->tally);
 	printf("\n");
 	fflush(stdout);
-	__atomic_add_fetch(&totals->cases, self->cases, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&totals->differ, self->differ, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&totals->expected, self->expected, __ATOMIC_SEQ_CST);
-	EXPECT_EQ(0, self->differ - self->expected);
+	tally_add(&self->tally);
+	EXPECT_EQ(0, self->tally.differ - self->tally.expected);
 }
 
 /* Mounts both with @opts, compares, unmounts. */
@@ -367,22 +359,9 @@ TEST_F(mv, remount_values)
 	finish(_metadata, self, "mount_values remount");
 }
 
-static void print_totals(void)
-{
-	printf("# mount_values: %ld cases compared, %ld differ", totals->cases, totals->differ);
-	if (totals->expected)
-		printf(" (%ld of them expected)", totals->expected);
-	printf("\n");
-	fflush(stdout);
-}
-
 int main(int argc, char **argv)
 {
-	totals = mmap(NULL, sizeof(*totals), PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (totals == MAP_FAILED)
+	if (tally_init("mount_values"))
 		return KSFT_FAIL;
-	memset(totals, 0, sizeof(*totals));
-	atexit(print_totals);
 	return test_harness_run(argc, argv);
 }
