@@ -12,8 +12,10 @@
 //!   `i_lock` (`punch_wait.rs`: a punch's publication; a fault takes it under the
 //!   fault lock, and may release the fault lock while holding it, as tmpfs does)
 //!
-//! Faults never take `i_rwsem`: a write(2) holding it may fault on its user buffer
-//! (seed 000). The `invalidate_lock` is not used: the folio lock and the re-check of
+//! Faults never take `i_rwsem`: a write(2) holding it may fault on its user buffer.
+//! This is why a fault waits for a punch on a queue of its own ("shmem: fix faulting
+//! into a hole, not taking i_mutex", CVE-2014-4171; "we cannot take i_rwsem in
+//! fault", mm/shmem.c). The `invalidate_lock` is not used: the folio lock and the re-check of
 //! `i_size` below are what order faults against truncation. `Space`'s spinlock and the
 //! inode's `alloced` spinlock are leaves, taken under the folio lock or none.
 //!
@@ -35,7 +37,9 @@ fn pages(size: i64) -> u64 {
 
 /// `.fault`: finds or creates the folio, returns it locked.
 ///
-/// Against truncate (seeds 003, 004): setattr writes `i_size` before it unmaps and then
+/// Against truncate, pinned by `tests/race/truncate_fault.c`, in the manner of
+/// `truncate_pagecache` (mm/truncate.c) against `filemap_fault`'s "We must recheck
+/// i_size under page lock": setattr writes `i_size` before it unmaps and then
 /// removes folios, each under its folio lock, and unmaps once more after that. We check
 /// `i_size` again with the folio locked:
 /// - if truncation already wrote the new size, we see it and back out (removing the
@@ -46,7 +50,8 @@ fn pages(size: i64) -> u64 {
 ///   the PTE down. Nothing beyond the new EOF stays mapped.
 pub fn fault(vmf: &mut VmFault<Rshmem>) -> FaultResult {
     // A hole punch in progress over this page: wait for it rather than add a page it
-    // would have to find and unmap again (seed 000; see `punch_wait.rs`). Checking
+    // would have to find and unmap again (`tests/race/punch_starvation.c`; see
+    // `punch_wait.rs`). Checking
     // before the punch publishes is a harmless race: that one fault proceeds.
     if let Some(r) = wait_for_punch(vmf) {
         return r;

@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! How a hole punch keeps faults out of its hole: `shmem_falloc`'s protocol (seeds 000
-//! and 002), with its on-stack wait queue.
+//! How a hole punch keeps faults out of its hole: `shmem_falloc`'s protocol, with its
+//! on-stack wait queue, from the 2014 fixes for trinity's punch starvation
+//! (CVE-2014-4171): "shmem: fix faulting into a hole while it's punched", then "shmem:
+//! fix faulting into a hole, not taking i_mutex", which made the fault wait on a queue
+//! in the puncher's stack instead of on `i_mutex`.
 //!
 //! Trinity showed that faults into a hole being punched can starve the punch: each new
 //! page needs its own `unmap_mapping_range`, and with many mappings the i_mmap tree is
-//! slow to scan (seed 000). So the puncher publishes its range and a wait queue that
-//! lives on its stack; a fault into the range waits on it instead of instantiating a
-//! page, and the punch completes.
+//! slow to scan. `tests/race/punch_starvation.c` pins this: with the fault side below
+//! disabled its punches do not complete on rshmem. So the puncher publishes its range
+//! and a wait queue that lives on its stack; a fault into the range waits on it
+//! instead of instantiating a page, and the punch completes.
 //!
 //! Locks: `inode->i_lock` (a spinlock, a leaf in the order of `fault.rs`) covers the
 //! inode's published pointer, and the waiters' (de)queueing against the final wake-up.
 //! A fault may be just past its check when the punch publishes: then that one fault
 //! races with the punch, which is harmless (the punch removes what it finds under the
 //! folio lock; a page the fault adds behind the punching cursor holds data written
-//! during the punch, which seed 002 allows to remain). The point is only that racing
-//! faults become rare.
+//! during the punch, which may remain: a punch guarantees only that the data in the
+//! hole when it starts is gone when it ends, as `shmem_undo_range` does, and
+//! `tests/race/punch_invariant.c` pins that). The point is only that racing faults
+//! become rare ("we just need to make racing faults a rare case", mm/shmem.c).
 
 use crate::bindings;
 use crate::inode::Inode;

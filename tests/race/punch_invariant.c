@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Seed 002's invariant: all data in the hole when the punch starts is gone when
- * it ends. Writers stamp pages of the hole, through mappings and write(2), with
+ * The invariant of a hole punch, as shmem_undo_range() (mm/shmem.c) keeps it:
+ * all data in the hole when the punch starts is gone when it ends. Writers stamp pages of the hole, through mappings and write(2), with
  * the epoch they read from a shared counter. Before each punch the puncher bumps
  * the epoch and waits until no writer is in the middle of a stamp with an older
  * epoch: every older stamp is then in the file before the punch starts. When the

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The trinity case (seed 000): several processes, each with many separate
- * mappings of one file, fault continuously in a range that another process
- * punches again and again. Every punch must complete; the punch latencies
- * (p50, p99, max) are reported for rshmem and tmpfs side by side, and a punch
- * slower than a generous bound fails the test (a hung punch also shows up as a
- * hung-task report, which fails the run).
+ * The trinity case of CVE-2014-4171, which "shmem: fix faulting into a hole
+ * while it's punched" and "shmem: fix faulting into a hole, not taking i_mutex"
+ * fixed in tmpfs: several processes, each with many separate mappings of one
+ * file, fault continuously in a range that another process punches again and
+ * again. Every punch must complete; the punch latencies (p50, p99, max) are
+ * reported for rshmem and tmpfs side by side, and a punch slower than a
+ * generous bound fails the test (a hung punch also shows up as a hung-task
+ * report, which fails the run).
  *
  * RSHMEM_STRESS=N multiplies the number of punches.
  */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Truncate against faults (seeds 003 and 004): faulters keep touching the tail
- * of a file through their own mappings while it is truncated down and up again.
+ * Truncate against faults, as truncate_pagecache() (mm/truncate.c) orders them
+ * against filemap_fault()'s re-check of i_size under the folio lock: faulters
+ * keep touching the tail of a file through their own mappings while it is
+ * truncated down and up again.
  * After the truncate down returns, access beyond EOF gets SIGBUS; after growing
  * back, the tail reads zeros (through read(2) and a mapping), never the data it
  * held before.
