@@ -5,7 +5,9 @@
  * function that Kbuild's allowlist names, so Rust can call them.
  */
 #include <linux/cred.h>
+#include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/falloc.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>

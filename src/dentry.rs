@@ -7,7 +7,17 @@ use crate::inode::{Inode, NewInode};
 use crate::vfs::FileSystem;
 use core::marker::PhantomData;
 use kernel::prelude::*;
-use kernel::types::Opaque;
+use kernel::types::{ARef, Opaque};
+
+/// `rename` flags (`RENAME_*`).
+pub mod rename_flags {
+    use crate::bindings;
+
+    /// `RENAME_NOREPLACE`: fail if the target exists.
+    pub const NOREPLACE: u32 = bindings::RENAME_NOREPLACE;
+    /// `RENAME_EXCHANGE`: swap the two names.
+    pub const EXCHANGE: u32 = bindings::RENAME_EXCHANGE;
+}
 
 /// A dentry of filesystem `T`, as passed to directory operations.
 #[repr(transparent)]
@@ -46,12 +56,13 @@ impl<T: FileSystem> Dentry<T> {
         }
     }
 
-    /// Makes a negative dentry a new link to `inode`, pinned like `instantiate`.
-    pub fn instantiate_link(&self, inode: &Inode<T>) {
-        inode.hold();
-        // SAFETY: As in `instantiate`; the reference taken just above is handed over.
+    /// Makes a negative dentry a new link to `inode`, pinned like `instantiate`; the
+    /// dentry takes over the reference.
+    pub fn instantiate_link(&self, inode: ARef<Inode<T>>) {
+        let inode = ARef::into_raw(inode);
+        // SAFETY: As in `instantiate`; the reference `inode` held is handed over.
         unsafe {
-            bindings::d_instantiate(self.as_ptr(), inode.as_ptr());
+            bindings::d_instantiate(self.as_ptr(), inode.as_ptr().cast());
             bindings::dget(self.as_ptr());
         }
     }

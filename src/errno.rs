@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Error codes the kernel crate of 6.12 has no constants for.
+//! Error codes the kernel crate of 6.12 has no constants for, and error pointers.
 
 #![allow(non_snake_case)]
 
@@ -20,4 +20,11 @@ pub fn ENAMETOOLONG() -> Error {
 /// `EOPNOTSUPP`: operation not supported.
 pub fn EOPNOTSUPP() -> Error {
     Error::from_errno(-(bindings::EOPNOTSUPP as i32))
+}
+
+/// Whether `ptr` is an error pointer (`IS_ERR`): the top `MAX_ERRNO` addresses hold
+/// negated errnos. Inline, where `kernel::error::from_err_ptr` calls a C helper.
+#[inline(always)]
+pub fn is_err_ptr<T>(ptr: *const T) -> bool {
+    (ptr as usize) >= (bindings::MAX_ERRNO as usize).wrapping_neg()
 }

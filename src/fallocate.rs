@@ -18,7 +18,10 @@
 //! The user's offset and length become a [`ByteRange`] at the entry; everything after
 //! works on it, in `u64`, and cannot overflow whatever the range.
 
+#![deny(unsafe_code)]
+
 use crate::errno;
+use crate::file::falloc::{KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE};
 use crate::file::File;
 use crate::file_range::ByteRange;
 use crate::filesystem::Rshmem;
@@ -29,25 +32,17 @@ use crate::rshmem_inode::{get_folio, recalc};
 use crate::task;
 use kernel::prelude::*;
 
-/// `FALLOC_FL_KEEP_SIZE`.
-pub const KEEP_SIZE: i32 = 0x01;
-/// `FALLOC_FL_PUNCH_HOLE`.
-pub const PUNCH_HOLE: i32 = 0x02;
-/// `FALLOC_FL_ZERO_RANGE`.
-pub const ZERO_RANGE: i32 = 0x10;
-
 /// `fallocate(2)`. vfs_fallocate() has already rejected a negative offset, a length
 /// that is not positive (EINVAL), PUNCH_HOLE without KEEP_SIZE (EOPNOTSUPP), ZERO_RANGE
 /// with PUNCH_HOLE (EINVAL) and ranges past `s_maxbytes` (EFBIG); `ByteRange` checks the
 /// range again rather than trust that. What is left for us: COLLAPSE, INSERT and
 /// UNSHARE (and unknown modes) are not supported.
-pub fn fallocate(file: &File, mode: i32, offset: i64, len: i64) -> Result {
+pub fn fallocate(file: &File<Rshmem>, mode: i32, offset: i64, len: i64) -> Result {
     if mode & !(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE) != 0 {
         return Err(errno::EOPNOTSUPP());
     }
     let range = ByteRange::new(offset, len)?;
-    // SAFETY: `fallocate` is only installed on rshmem files.
-    let inode = unsafe { file.inode::<Rshmem>() };
+    let inode = file.inode();
     let _guard = inode.lock();
     // Set-id bits go before anything changes, as on ext4 and xfs: if that fails, the
     // call fails having done nothing, rather than after the work is done.

@@ -23,7 +23,10 @@
 //! (`FAULT_FLAG_VMA_LOCK`). Nothing here depends on which: the handlers only use the VMA
 //! and its file, which both locks pin, and never drop the lock themselves.
 
+#![deny(unsafe_code)]
+
 use crate::filesystem::Rshmem;
+use crate::folio::Folio;
 use crate::mm::PAGE_SHIFT;
 use crate::punch_wait::wait_for_punch;
 use crate::rshmem_inode::{get_folio, recalc};
@@ -91,7 +94,7 @@ pub fn page_mkwrite(vmf: &mut VmFault<Rshmem>) -> FaultResult {
     let inode = vmf.inode();
     // Before the folio lock, as other filesystems do: it may sleep.
     let _ = vmf.file().update_time();
-    let folio = vmf.page_folio().lock();
+    let folio = Folio::lock(vmf.page_folio());
     // Truncated (or punched) since it was mapped: the PTE is going; let the access
     // fault again.
     if !folio.belongs_to(inode.mapping()) || folio.pos() >= inode.size() {

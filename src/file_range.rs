@@ -8,6 +8,8 @@
 //! 2^64, and a page index is at most 2^51. Conversions back to `loff_t` (`i64`) are
 //! checked where a position can reach 2^63 (the end of the last page of the range).
 
+#![deny(unsafe_code)]
+
 use crate::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use kernel::prelude::*;
 

@@ -3,16 +3,18 @@
 //! The rshmem filesystem: its mount options and instance state, and the
 //! [`FileSystem`] implementation that hands each operation to the module that does it.
 
+#![deny(unsafe_code)]
+
 use crate::attr::{Iattr, Idmap, StatFs};
-use crate::bindings;
 use crate::cred::{Kgid, Kuid};
 use crate::dentry::Dentry;
 use crate::fallocate;
 use crate::fault;
-use crate::file::File;
+use crate::file::{File, TmpFile};
 use crate::folio::LockedFolio;
 use crate::fs_context::FsContext;
 use crate::fs_parser::{Param, ParamSpec, ParamTable};
+use crate::inode::mode::S_IFDIR;
 use crate::inode::{Inode, NewKind};
 use crate::iov_iter::{IovIter, Kiocb};
 use crate::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
@@ -72,7 +74,7 @@ impl FileSystem for Rshmem {
     type InodeData = RshmemInode;
     const NAME: &'static CStr = c_str!("rshmem");
     const INODE_CACHE_NAME: &'static CStr = c_str!("rshmem_inode_cache");
-    const FS_FLAGS: core::ffi::c_int = bindings::FS_USERNS_MOUNT as core::ffi::c_int;
+    const FS_FLAGS: core::ffi::c_int = crate::fs_type::FS_USERNS_MOUNT;
 
     fn init_options(fc: &FsContext) -> Result<MountOptions> {
         Ok(MountOptions::new(fc.fsuid(), fc.fsgid()))
@@ -120,7 +122,7 @@ impl FileSystem for Rshmem {
             blocksize_bits: PAGE_SHIFT as u8,
             time_gran: 1,
         });
-        let mode = bindings::S_IFDIR as u16 | opts.mode;
+        let mode = S_IFDIR | opts.mode;
         let mut root = namespace::new_inode(Idmap::identity(), sb, None, mode, NewKind::Directory)?;
         root.set_owner(opts.uid, opts.gid);
         sb.set_root(root)
@@ -218,15 +220,15 @@ impl FileSystem for Rshmem {
         namespace::rename(old_dir, old, new_dir, new, flags)
     }
 
-    fn tmpfile(idmap: Idmap, dir: &Inode<Self>, file: &File, mode: u16) -> Result {
+    fn tmpfile(idmap: Idmap, dir: &Inode<Self>, file: &TmpFile<Self>, mode: u16) -> Result {
         namespace::tmpfile(idmap, dir, file, mode)
     }
 
-    fn read_iter(iocb: &mut Kiocb, iter: &mut IovIter) -> Result<usize> {
+    fn read_iter(iocb: &mut Kiocb<Self>, iter: &mut IovIter) -> Result<usize> {
         regular_file::read_iter(iocb, iter)
     }
 
-    fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64> {
+    fn llseek(file: &File<Self>, offset: i64, whence: i32) -> Result<i64> {
         regular_file::llseek(file, offset, whence)
     }
 
@@ -238,7 +240,7 @@ impl FileSystem for Rshmem {
         regular_file::write_end(inode, pos, copied, folio)
     }
 
-    fn fallocate(file: &File, mode: i32, offset: i64, len: i64) -> Result {
+    fn fallocate(file: &File<Self>, mode: i32, offset: i64, len: i64) -> Result {
         fallocate::fallocate(file, mode, offset, len)
     }
 

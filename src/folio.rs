@@ -14,25 +14,46 @@ use crate::bindings;
 use crate::iov_iter::IovIter;
 use crate::mapping::Mapping;
 use core::ptr::NonNull;
+use kernel::types::{ARef, AlwaysRefCounted, Opaque};
 
-/// A reference to a folio.
+/// A page-cache folio. Held by reference as an [`ARef<Folio>`], locked as a
+/// [`LockedFolio`].
 ///
 /// # Invariants
 ///
-/// `0` is a valid folio on which this value holds one reference.
-pub struct Folio(NonNull<bindings::folio>);
+/// Instances are only handed out for folios on which their holder has a reference
+/// (a `&Folio` borrowed from an `ARef<Folio>` or a [`LockedFolio`]).
+#[repr(transparent)]
+pub struct Folio(Opaque<bindings::folio>);
+
+// SAFETY: The reference count is `folio_get`/`folio_put`'s; a folio is freed only when its
+// last reference goes.
+unsafe impl AlwaysRefCounted for Folio {
+    fn inc_ref(&self) {
+        // SAFETY: The folio is valid and referenced by the caller (type invariant).
+        unsafe { bindings::folio_get(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference it holds.
+        unsafe { bindings::folio_put(obj.as_ptr().cast()) };
+    }
+}
 
 impl Folio {
+    /// Takes over a reference to a folio.
+    ///
     /// # Safety
     ///
     /// `ptr` is a valid folio whose reference the caller hands over.
-    pub(crate) unsafe fn from_raw(ptr: NonNull<bindings::folio>) -> Self {
-        // INVARIANT: The caller's promise.
-        Self(ptr)
+    pub(crate) unsafe fn from_raw(ptr: NonNull<bindings::folio>) -> ARef<Self> {
+        // SAFETY: `Folio` is `repr(transparent)` over `struct folio`; the caller hands
+        // over a reference.
+        unsafe { ARef::from_raw(ptr.cast()) }
     }
 
-    fn as_ptr(&self) -> *mut bindings::folio {
-        self.0.as_ptr()
+    pub(crate) fn as_ptr(&self) -> *mut bindings::folio {
+        self.0.get()
     }
 
     /// The file offset of the folio's first byte.
@@ -82,19 +103,12 @@ impl Folio {
     }
 
     /// Locks the folio, sleeping until it is free.
-    pub fn lock(self) -> LockedFolio {
+    pub fn lock(this: ARef<Self>) -> LockedFolio {
         // SAFETY: The folio is valid; we hold a reference, so it cannot be freed while we
         // sleep.
-        unsafe { bindings::folio_lock(self.as_ptr()) };
+        unsafe { bindings::folio_lock(this.as_ptr()) };
         // INVARIANT: Locked just above.
-        LockedFolio(self)
-    }
-}
-
-impl Drop for Folio {
-    fn drop(&mut self) {
-        // SAFETY: This value holds a reference (type invariant) and gives it up once.
-        unsafe { bindings::folio_put(self.as_ptr()) };
+        LockedFolio(this)
     }
 }
 
@@ -103,7 +117,7 @@ impl Drop for Folio {
 /// # Invariants
 ///
 /// The folio is locked by this value.
-pub struct LockedFolio(Folio);
+pub struct LockedFolio(ARef<Folio>);
 
 impl LockedFolio {
     /// # Safety
@@ -242,7 +256,7 @@ impl LockedFolio {
 impl Drop for LockedFolio {
     fn drop(&mut self) {
         // SAFETY: This value holds the lock (type invariant); the reference is dropped
-        // after this, by `Folio`'s own drop.
+        // after this, by the `ARef`'s own drop.
         unsafe { bindings::folio_unlock(self.as_ptr()) };
     }
 }

@@ -13,6 +13,9 @@ use kernel::error::to_result;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
+/// `FS_USERNS_MOUNT`: the type may be mounted in a user namespace.
+pub const FS_USERNS_MOUNT: core::ffi::c_int = bindings::FS_USERNS_MOUNT as core::ffi::c_int;
+
 /// A filesystem type, as the VFS sees it, and the cache its inodes come from.
 ///
 /// # Invariants

@@ -11,8 +11,9 @@ use crate::mm::PAGE_SHIFT;
 use crate::super_block::SuperBlock;
 use crate::vfs::FileSystem;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 use kernel::prelude::*;
-use kernel::types::Opaque;
+use kernel::types::{AlwaysRefCounted, Opaque};
 
 /// The type of an inode, from its mode.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,16 +28,27 @@ pub enum FileType {
     Special,
 }
 
-/// `S_IFMT` and the type bits.
-const S_IFMT: u16 = bindings::S_IFMT as u16;
+/// The type bits of a mode (`S_IF*`).
+pub mod mode {
+    use crate::bindings;
+
+    /// `S_IFMT`: the mask of the type bits.
+    pub const S_IFMT: u16 = bindings::S_IFMT as u16;
+    /// `S_IFREG`: a regular file.
+    pub const S_IFREG: u16 = bindings::S_IFREG as u16;
+    /// `S_IFDIR`: a directory.
+    pub const S_IFDIR: u16 = bindings::S_IFDIR as u16;
+    /// `S_IFLNK`: a symbolic link.
+    pub const S_IFLNK: u16 = bindings::S_IFLNK as u16;
+}
 
 impl FileType {
     /// The type that mode `mode` names.
     pub fn of(mode: u16) -> Self {
-        match mode & S_IFMT {
-            m if m == bindings::S_IFREG as u16 => Self::Regular,
-            m if m == bindings::S_IFDIR as u16 => Self::Directory,
-            m if m == bindings::S_IFLNK as u16 => Self::Symlink,
+        match mode & mode::S_IFMT {
+            mode::S_IFREG => Self::Regular,
+            mode::S_IFDIR => Self::Directory,
+            mode::S_IFLNK => Self::Symlink,
             _ => Self::Special,
         }
     }
@@ -45,6 +57,20 @@ impl FileType {
 /// An inode of filesystem `T`.
 #[repr(transparent)]
 pub struct Inode<T: FileSystem>(Opaque<bindings::inode>, PhantomData<T>);
+
+// SAFETY: The reference count is `ihold`/`iput`'s; the inode is evicted and freed only
+// when its last reference goes.
+unsafe impl<T: FileSystem> AlwaysRefCounted for Inode<T> {
+    fn inc_ref(&self) {
+        // SAFETY: The inode is valid and referenced by the caller.
+        unsafe { bindings::ihold(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference it holds.
+        unsafe { bindings::iput(obj.as_ptr().cast()) };
+    }
+}
 
 impl<T: FileSystem> Inode<T> {
     /// # Safety
@@ -124,12 +150,6 @@ impl<T: FileSystem> Inode<T> {
     pub fn drop_nlink(&self) {
         // SAFETY: As in `inc_nlink`.
         unsafe { bindings::drop_nlink(self.as_ptr()) };
-    }
-
-    /// Takes a reference for a new dentry pointing to the inode.
-    pub fn hold(&self) {
-        // SAFETY: The inode is valid and referenced by the caller.
-        unsafe { bindings::ihold(self.as_ptr()) };
     }
 
     /// Sets ctime to now, and mtime to the same time.

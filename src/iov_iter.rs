@@ -4,6 +4,8 @@
 
 use crate::bindings;
 use crate::file::File;
+use crate::vfs::FileSystem;
+use core::marker::PhantomData;
 use kernel::types::Opaque;
 
 /// An iterator over the user (or kernel) buffers of one I/O.
@@ -36,16 +38,21 @@ impl IovIter {
     }
 }
 
-/// The control block of one I/O: its file and position.
+/// The control block of one I/O on a file of filesystem `T`: its file and position.
+///
+/// # Invariants
+///
+/// `ki_filp` is an open file of `T`, pinned for the I/O.
 #[repr(transparent)]
-pub struct Kiocb(Opaque<bindings::kiocb>);
+pub struct Kiocb<T: FileSystem>(Opaque<bindings::kiocb>, PhantomData<T>);
 
-impl Kiocb {
+impl<T: FileSystem> Kiocb<T> {
     /// # Safety
     ///
-    /// `ptr` is a valid kiocb, used by nothing else for `'a`.
+    /// `ptr` is a valid kiocb of an I/O on a file of `T`, used by nothing else for `'a`.
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::kiocb) -> &'a mut Self {
         // SAFETY: `Kiocb` is `repr(transparent)`; validity is the caller's promise.
+        // INVARIANT: The caller's promise.
         unsafe { &mut *ptr.cast() }
     }
 
@@ -62,8 +69,9 @@ impl Kiocb {
     }
 
     /// The file of the I/O.
-    pub fn file(&self) -> &File {
-        // SAFETY: `ki_filp` is pinned by the I/O in progress.
+    pub fn file(&self) -> &File<T> {
+        // SAFETY: `ki_filp` is an open file of `T`, pinned by the I/O in progress (type
+        // invariant).
         unsafe { File::from_raw((*self.0.get()).ki_filp) }
     }
 }

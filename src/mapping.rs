@@ -3,11 +3,12 @@
 //! `struct address_space`: a file's page cache.
 
 use crate::bindings;
+use crate::errno::is_err_ptr;
 use crate::folio::{Folio, LockedFolio};
 use crate::mm::PAGE_SHIFT;
 use core::ptr::NonNull;
 use kernel::prelude::*;
-use kernel::types::Opaque;
+use kernel::types::{ARef, Opaque};
 
 /// The page cache of one inode.
 #[repr(transparent)]
@@ -33,7 +34,7 @@ impl Mapping {
         // SAFETY: The mapping is valid; with no `FGP_CREAT` nothing is allocated.
         let f = unsafe { bindings::__filemap_get_folio(self.as_ptr(), index as _, fgp, 0) };
         // An error pointer (-ENOENT) means no folio.
-        if f.is_null() || (f as usize) >= (-4095isize) as usize {
+        if f.is_null() || is_err_ptr(f) {
             None
         } else {
             NonNull::new(f)
@@ -41,7 +42,7 @@ impl Mapping {
     }
 
     /// The folio at `index`, if the page cache has one.
-    pub fn get(&self, index: u64) -> Option<Folio> {
+    pub fn get(&self, index: u64) -> Option<ARef<Folio>> {
         self.lookup(index, 0).map(|f| {
             // SAFETY: `lookup` returns a folio with a reference taken for us.
             unsafe { Folio::from_raw(f) }

@@ -2,6 +2,8 @@
 
 //! rshmem's mount options, with tmpfs's syntax, defaults and /proc/mounts form.
 
+#![deny(unsafe_code)]
+
 use crate::cmdline::memparse;
 use crate::cred::{Kgid, Kuid};
 use crate::mm::{totalhigh_pages, totalram_pages, PAGE_SHIFT, PAGE_SIZE};

@@ -8,11 +8,15 @@
 //! The VFS holds the parent directory's `i_rwsem` (both parents' for a rename) around
 //! each of these, which serialises them against each other and against lookups.
 
+#![deny(unsafe_code)]
+
 use crate::attr::Idmap;
+use crate::dentry::rename_flags::{EXCHANGE as RENAME_EXCHANGE, NOREPLACE as RENAME_NOREPLACE};
 use crate::dentry::Dentry;
 use crate::errno;
-use crate::file::File;
+use crate::file::TmpFile;
 use crate::filesystem::Rshmem;
+use crate::inode::mode::S_IFLNK;
 use crate::inode::{FileType, Inode, NewInode, NewKind};
 use crate::mm::PAGE_SIZE;
 use crate::super_block::SuperBlock;
@@ -20,9 +24,6 @@ use kernel::prelude::*;
 
 /// tmpfs's size of a directory entry, for directory sizes.
 pub const BOGO_DIRENT_SIZE: i64 = 20;
-
-const RENAME_NOREPLACE: u32 = 1 << 0;
-const RENAME_EXCHANGE: u32 = 1 << 1;
 
 /// A new inode of `sb`, charged against `nr_inodes=`: eviction returns the charge, so
 /// on any failure after this, dropping the inode is all the cleanup there is.
@@ -94,7 +95,7 @@ pub fn symlink(
     if target.len() + 1 > PAGE_SIZE as usize {
         return Err(errno::ENAMETOOLONG());
     }
-    let mode = crate::bindings::S_IFLNK as u16 | 0o777;
+    let mode = S_IFLNK | 0o777;
     let inode = new_inode(
         idmap,
         dir.super_block(),
@@ -118,7 +119,7 @@ pub fn link(old: &Dentry<Rshmem>, dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) 
     entry_added(dir);
     inode.touch_ctime();
     inode.inc_nlink();
-    dentry.instantiate_link(inode);
+    dentry.instantiate_link(inode.into());
     Ok(())
 }
 
@@ -193,8 +194,8 @@ pub fn rename(
 }
 
 /// Creates an unnamed regular file for O_TMPFILE.
-pub fn tmpfile(idmap: Idmap, dir: &Inode<Rshmem>, file: &File, mode: u16) -> Result {
+pub fn tmpfile(idmap: Idmap, dir: &Inode<Rshmem>, file: &TmpFile<Rshmem>, mode: u16) -> Result {
     let inode = new_inode(idmap, dir.super_block(), Some(dir), mode, NewKind::Regular)?;
-    file.instantiate_tmpfile(inode);
+    file.instantiate(inode);
     Ok(())
 }

@@ -13,6 +13,9 @@
 //! `generic_file_write_iter`, which holds `i_rwsem` and calls `write_begin` and
 //! `write_end` below for each folio.
 
+#![deny(unsafe_code)]
+
+use crate::file::whence::{SEEK_DATA, SEEK_HOLE};
 use crate::file::File;
 use crate::filesystem::Rshmem;
 use crate::folio::LockedFolio;
@@ -24,16 +27,12 @@ use crate::task;
 use core::sync::atomic::{fence, Ordering};
 use kernel::prelude::*;
 
-const SEEK_DATA: i32 = 3;
-const SEEK_HOLE: i32 = 4;
-
 /// Reads from `iocb`'s position into `iter`.
-pub fn read_iter(iocb: &mut Kiocb, iter: &mut IovIter) -> Result<usize> {
+pub fn read_iter(iocb: &mut Kiocb<Rshmem>, iter: &mut IovIter) -> Result<usize> {
     // rw_verify_area() refuses a negative position before we are called; refusing it
     // here too keeps every position below a `u64` in `[0, MAX_LFS_FILESIZE]`.
     let mut pos = u64::try_from(iocb.pos()).map_err(|_| EINVAL)?;
-    // SAFETY: `read_iter` is only installed on rshmem files.
-    let inode = unsafe { iocb.file().inode::<Rshmem>() };
+    let inode = iocb.file().inode();
     let mapping = inode.mapping();
     let mut done = 0usize;
     let mut error = None;
@@ -125,7 +124,7 @@ pub fn write_end(inode: &Inode<Rshmem>, pos: i64, copied: u32, folio: LockedFoli
 
 /// `lseek`. SEEK_DATA and SEEK_HOLE look at the page cache: a page with a folio is
 /// data, a page without one is a hole; the end of the file is a hole.
-pub fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64> {
+pub fn llseek(file: &File<Rshmem>, offset: i64, whence: i32) -> Result<i64> {
     if whence != SEEK_DATA && whence != SEEK_HOLE {
         let r = file.generic_llseek(offset, whence);
         return if r < 0 {
@@ -134,8 +133,7 @@ pub fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64> {
             Ok(r)
         };
     }
-    // SAFETY: `llseek` is only installed on rshmem files.
-    let inode = unsafe { file.inode::<Rshmem>() };
+    let inode = file.inode();
     // As shmem_file_llseek: i_rwsem keeps the size and the page cache still.
     let _guard = inode.lock();
     let size = inode.size();

@@ -17,6 +17,8 @@
 //! `alloced` lock, and `nrpages` may only be below `alloced` by folios already removed,
 //! never by folios not yet counted, because a folio is counted only after it is inserted.
 
+#![deny(unsafe_code)]
+
 use crate::filesystem::Rshmem;
 use crate::folio::LockedFolio;
 use crate::inode::Inode;

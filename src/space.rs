@@ -6,6 +6,8 @@
 //! Locks: one spinlock, a leaf: nothing is taken under it. It may be taken under a
 //! folio lock and under an inode's `alloced` lock (see `fault.rs` for the whole order).
 
+#![deny(unsafe_code)]
+
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::sync::SpinLock;

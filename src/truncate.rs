@@ -8,6 +8,8 @@
 //! folio (`i_mmap_rwsem`, then the PTL): folio lock -> i_mmap_rwsem -> PTL, as in the
 //! order of the whole module in `fault.rs`.
 
+#![deny(unsafe_code)]
+
 use crate::attr::{Iattr, Idmap};
 use crate::dentry::Dentry;
 use crate::filesystem::Rshmem;

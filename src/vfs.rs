@@ -6,7 +6,7 @@
 use crate::attr::{Iattr, Idmap, StatFs};
 use crate::bindings;
 use crate::dentry::Dentry;
-use crate::file::File;
+use crate::file::{File, TmpFile};
 use crate::folio::LockedFolio;
 use crate::fs_context::{to_errno, FsContext};
 use crate::fs_parser::Param;
@@ -87,20 +87,20 @@ pub trait FileSystem: Sized + 'static {
         flags: u32,
     ) -> Result;
     /// Creates an unnamed regular file for O_TMPFILE; returns it instantiated in `file`.
-    fn tmpfile(idmap: Idmap, dir: &Inode<Self>, file: &File, mode: u16) -> Result;
+    fn tmpfile(idmap: Idmap, dir: &Inode<Self>, file: &TmpFile<Self>, mode: u16) -> Result;
 
     // Regular files.
 
     /// Reads from the page cache, holes as zeros.
-    fn read_iter(iocb: &mut Kiocb, iter: &mut IovIter) -> Result<usize>;
+    fn read_iter(iocb: &mut Kiocb<Self>, iter: &mut IovIter) -> Result<usize>;
     /// `lseek`, SEEK_DATA and SEEK_HOLE included.
-    fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64>;
+    fn llseek(file: &File<Self>, offset: i64, whence: i32) -> Result<i64>;
     /// The locked folio a buffered write of `len` bytes at `pos` copies into.
     fn write_begin(inode: &Inode<Self>, pos: i64, len: u32) -> Result<LockedFolio>;
     /// Finishes a buffered write of `copied` bytes at `pos`; returns how many count.
     fn write_end(inode: &Inode<Self>, pos: i64, copied: u32, folio: LockedFolio) -> u32;
     /// `fallocate(2)`.
-    fn fallocate(file: &File, mode: i32, offset: i64, len: i64) -> Result;
+    fn fallocate(file: &File<Self>, mode: i32, offset: i64, len: i64) -> Result;
     /// A page fault on a mapping of the file.
     fn fault(vmf: &mut VmFault<Self>) -> FaultResult;
     /// A write to a page mapped read-only in a shared mapping.
@@ -387,7 +387,7 @@ unsafe extern "C" fn tmpfile<T: FileSystem>(
         T::tmpfile(
             Idmap(idmap),
             Inode::from_raw(dir),
-            File::from_raw(file),
+            TmpFile::from_raw(file),
             mode,
         )
     };
@@ -439,7 +439,7 @@ unsafe extern "C" fn llseek<T: FileSystem>(
     whence: c_int,
 ) -> bindings::loff_t {
     // SAFETY: See the note above the trampolines.
-    match T::llseek(unsafe { File::from_raw(file) }, offset, whence) {
+    match T::llseek(unsafe { File::<T>::from_raw(file) }, offset, whence) {
         Ok(pos) => pos,
         Err(e) => e.to_errno() as bindings::loff_t,
     }
@@ -456,7 +456,7 @@ unsafe extern "C" fn mmap<T: FileSystem>(
     // SAFETY: The VFS passes the file being mapped and its new VMA, under mmap_lock;
     // the table is static.
     unsafe {
-        File::from_raw(file).accessed();
+        File::<T>::from_raw(file).accessed();
         (*vma).vm_ops = const { &Tables::<T>::VM_OPS };
     }
     0
@@ -591,6 +591,6 @@ unsafe extern "C" fn fallocate<T: FileSystem>(
     len: bindings::loff_t,
 ) -> kernel::ffi::c_long {
     // SAFETY: See the note above the trampolines.
-    let file = unsafe { File::from_raw(file) };
+    let file = unsafe { File::<T>::from_raw(file) };
     to_errno(T::fallocate(file, mode, offset, len)) as kernel::ffi::c_long
 }

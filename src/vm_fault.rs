@@ -9,7 +9,7 @@ use crate::inode::Inode;
 use crate::vfs::FileSystem;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
-use kernel::types::Opaque;
+use kernel::types::{ARef, Opaque};
 
 /// What a fault handler returns (`vm_fault_t`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,20 +28,6 @@ impl FaultResult {
     pub const OOM: Self = Self(bindings::vm_fault_reason_VM_FAULT_OOM);
     /// The fault lock was released: the mm retries the fault.
     pub const RETRY: Self = Self(bindings::vm_fault_reason_VM_FAULT_RETRY);
-}
-
-/// A file pinned across a wait with the fault lock released.
-///
-/// # Invariants
-///
-/// `0` is a file on which this value holds a reference (from `get_file`).
-pub struct PinnedFile(*mut bindings::file);
-
-impl Drop for PinnedFile {
-    fn drop(&mut self) {
-        // SAFETY: Gives up the reference this value holds.
-        unsafe { bindings::fput(self.0) };
-    }
 }
 
 /// A page fault on a mapping of a file of filesystem `T`.
@@ -68,16 +54,16 @@ impl<T: FileSystem> VmFault<T> {
     }
 
     /// The mapped file.
-    pub fn file(&self) -> &File {
+    pub fn file(&self) -> &File<T> {
         // SAFETY: The VMA, and its file, are pinned by the fault lock (mmap_lock or the
-        // per-VMA lock) held for the handler's duration.
+        // per-VMA lock) held for the handler's duration; the mapping's operations are
+        // `T`'s only on files of `T`.
         unsafe { File::from_raw((*self.raw().__bindgen_anon_1.vma).vm_file) }
     }
 
     /// The mapped file's inode.
     pub fn inode(&self) -> &Inode<T> {
-        // SAFETY: The mapping's operations are `T`'s only on files of `T`.
-        unsafe { self.file().inode::<T>() }
+        self.file().inode()
     }
 
     /// Answers the fault with `folio`, locked, at the faulting index.
@@ -99,7 +85,7 @@ impl<T: FileSystem> VmFault<T> {
     /// waiting. The file is pinned first and stays pinned until the returned value is
     /// dropped; the handler must then return `VM_FAULT_RETRY`, and not touch the VMA.
     /// This is `maybe_unlock_mmap_for_io` of mm/internal.h.
-    pub fn release_lock_for_wait(&mut self) -> Option<PinnedFile> {
+    pub fn release_lock_for_wait(&mut self) -> Option<ARef<File<T>>> {
         let vmf = self.0.get();
         // SAFETY: The fault is valid, and its VMA pinned by the lock we still hold.
         unsafe {
@@ -111,12 +97,13 @@ impl<T: FileSystem> VmFault<T> {
             }
             let file = bindings::get_file((*(*vmf).__bindgen_anon_1.vma).vm_file);
             bindings::release_fault_lock(vmf);
-            Some(PinnedFile(file))
+            // The reference `get_file` took is the `ARef`'s.
+            Some(ARef::from_raw(NonNull::new_unchecked(file.cast())))
         }
     }
 
     /// The folio of the page being made writable (`page_mkwrite`), with a reference.
-    pub fn page_folio(&self) -> Folio {
+    pub fn page_folio(&self) -> ARef<Folio> {
         // SAFETY: `page` is the mapped page, pinned by its PTE; the folio is its head.
         unsafe {
             let folio = bindings::_compound_head(self.raw().page) as *mut bindings::folio;
