@@ -21,7 +21,8 @@
 //!
 //! Faults run under either `mmap_lock` or, on 6.12, the per-VMA lock
 //! (`FAULT_FLAG_VMA_LOCK`). Nothing here depends on which: the handlers only use the VMA
-//! and its file, which both locks pin, and never drop the lock themselves.
+//! and its file, which both locks pin, and drop the lock only through
+//! `VmFault::release_lock`, which consumes the fault (`vm_fault.rs`).
 
 #![deny(unsafe_code)]
 
@@ -30,7 +31,7 @@ use crate::folio::Folio;
 use crate::mm::PAGE_SHIFT;
 use crate::punch_wait::wait_for_punch;
 use crate::rshmem_inode::{get_folio, recalc};
-use crate::vm_fault::{FaultResult, VmFault};
+use crate::vm_fault::{FaultResult, PageMkwrite, VmFault};
 use kernel::prelude::*;
 
 /// Pages of a file of `size` bytes: a fault at this index or beyond is past EOF.
@@ -51,14 +52,15 @@ fn pages(size: i64) -> u64 {
 ///   mm installs our PTE before unlocking the folio; then truncation's removal, which
 ///   unmaps a mapped folio it removes, and its final unmap both come after, and take
 ///   the PTE down. Nothing beyond the new EOF stays mapped.
-pub fn fault(vmf: &mut VmFault<Rshmem>) -> FaultResult {
+pub fn fault(vmf: VmFault<'_, Rshmem>) -> FaultResult {
     // A hole punch in progress over this page: wait for it rather than add a page it
     // would have to find and unmap again (`tests/race/punch_starvation.c`; see
     // `punch_wait.rs`). Checking
     // before the punch publishes is a harmless race: that one fault proceeds.
-    if let Some(r) = wait_for_punch(vmf) {
-        return r;
-    }
+    let vmf = match wait_for_punch(vmf) {
+        Ok(r) => return r,
+        Err(vmf) => vmf,
+    };
     let inode = vmf.inode();
     let index = vmf.pgoff();
     if index >= pages(inode.size()) {
@@ -90,7 +92,7 @@ pub fn fault(vmf: &mut VmFault<Rshmem>) -> FaultResult {
 
 /// `.page_mkwrite`: a shared mapping's first write to a page mapped read-only. Updates
 /// the times, checks the page is still in the file, and dirties it.
-pub fn page_mkwrite(vmf: &mut VmFault<Rshmem>) -> FaultResult {
+pub fn page_mkwrite(vmf: PageMkwrite<'_, Rshmem>) -> FaultResult {
     let inode = vmf.inode();
     // Before the folio lock, as other filesystems do: it may sleep.
     let _ = vmf.file().update_time();

@@ -28,7 +28,7 @@ use crate::space::Space;
 use crate::super_block::{SuperBlock, SuperParams};
 use crate::truncate;
 use crate::vfs::FileSystem;
-use crate::vm_fault::{FaultResult, VmFault};
+use crate::vm_fault::{FaultResult, PageMkwrite, VmFault};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -244,11 +244,11 @@ impl FileSystem for Rshmem {
         fallocate::fallocate(file, mode, offset, len)
     }
 
-    fn fault(vmf: &mut VmFault<Self>) -> FaultResult {
+    fn fault(vmf: VmFault<'_, Self>) -> FaultResult {
         fault::fault(vmf)
     }
 
-    fn page_mkwrite(vmf: &mut VmFault<Self>) -> FaultResult {
+    fn page_mkwrite(vmf: PageMkwrite<'_, Self>) -> FaultResult {
         fault::page_mkwrite(vmf)
     }
 }

@@ -240,7 +240,7 @@ impl LockedFolio {
     pub(crate) fn leave_locked(self) {
         let folio = self.as_ptr();
         core::mem::forget(self);
-        // SAFETY: We hold a reference (from `VmFault::page_folio`), given up here; the
+        // SAFETY: We hold a reference (from `PageMkwrite::page_folio`), given up here; the
         // caller's reference keeps the folio alive while it stays locked.
         unsafe { bindings::folio_put(folio) };
     }

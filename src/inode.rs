@@ -8,6 +8,7 @@ use crate::cred::{Kgid, Kuid};
 use crate::inode_cache::FsInode;
 use crate::mapping::Mapping;
 use crate::mm::PAGE_SHIFT;
+use crate::spinlock::RawSpinLock;
 use crate::super_block::SuperBlock;
 use crate::vfs::FileSystem;
 use core::marker::PhantomData;
@@ -178,6 +179,13 @@ impl<T: FileSystem> Inode<T> {
     pub fn newsize_ok(&self, size: i64) -> Result {
         // SAFETY: The inode is valid.
         kernel::error::to_result(unsafe { bindings::inode_newsize_ok(self.as_ptr(), size) })
+    }
+
+    /// The inode's `i_lock`, a spinlock for the few fields the VFS gives no other lock.
+    pub fn i_lock(&self) -> &RawSpinLock {
+        // SAFETY: `i_lock` is initialised as the inode is set up (`inode_init_always`),
+        // before any operation sees it, and lives as long as the inode.
+        unsafe { RawSpinLock::from_raw(&raw mut (*self.as_ptr()).i_lock) }
     }
 
     /// Takes the inode's `i_rwsem` for writing, until the guard is dropped.

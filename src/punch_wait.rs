@@ -27,6 +27,7 @@ use crate::bindings;
 use crate::inode::Inode;
 use crate::vfs::FileSystem;
 use crate::vm_fault::{FaultResult, VmFault};
+use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::c_str;
 use kernel::types::Opaque;
@@ -62,39 +63,6 @@ struct WaitqKey(Opaque<bindings::lock_class_key>);
 unsafe impl Sync for WaitqKey {}
 static WAITQ_KEY: WaitqKey = WaitqKey(Opaque::uninit());
 
-/// An inode's `i_lock`.
-///
-/// # Invariants
-///
-/// `0` is the `i_lock` of an inode that its user keeps alive.
-#[derive(Clone, Copy)]
-struct ILock(*mut bindings::spinlock_t);
-
-impl ILock {
-    fn of<T: FileSystem>(inode: &Inode<T>) -> Self {
-        // SAFETY: Takes the address of a field of a valid inode.
-        // INVARIANT: The callers below keep the inode alive while they use the lock: the
-        // puncher by its open file, a fault by its fault lock or its pinned file.
-        Self(unsafe { &raw mut (*inode.as_ptr()).i_lock })
-    }
-
-    fn lock(self) -> ILockGuard {
-        // SAFETY: The lock is valid (type invariant); the guard releases it.
-        unsafe { bindings::spin_lock(self.0) };
-        ILockGuard(self.0)
-    }
-}
-
-/// Holds an inode's `i_lock`.
-struct ILockGuard(*mut bindings::spinlock_t);
-
-impl Drop for ILockGuard {
-    fn drop(&mut self) {
-        // SAFETY: `lock` took this spinlock.
-        unsafe { bindings::spin_unlock(self.0) };
-    }
-}
-
 /// Runs `work` (the punch of pages `[start, next)`) with the range published to the
 /// inode's faults, then wakes every fault that waited.
 pub fn punch_published<T: FileSystem, R>(
@@ -121,7 +89,7 @@ pub fn punch_published<T: FileSystem, R>(
         )
     };
     let slot = T::punch_slot(inode.data());
-    let ilock = ILock::of(inode);
+    let ilock = inode.i_lock();
     {
         let _g = ilock.lock();
         slot.0.store(p, Ordering::Relaxed);
@@ -175,33 +143,35 @@ unsafe extern "C" fn synchronous_wake(
 
 /// If a punch covers the faulting page, waits for it to end and says how to answer
 /// the fault: `VM_FAULT_RETRY` if the fault lock was dropped for the wait (the first
-/// attempt of a fault that allows retry and waiting), `VM_FAULT_NOPAGE` if not. `None`:
-/// no punch covers the page.
+/// attempt of a fault that allows retry and waiting), `VM_FAULT_NOPAGE` if not. `Err`:
+/// no punch covers the page; the fault is given back to go on with.
 ///
 /// Dropping the fault lock (mmap_lock, or the per-VMA lock) is `maybe_unlock_mmap_for_io`
-/// (not exported): the file is pinned first, as the VMA may go once the lock is gone.
-pub fn wait_for_punch<T: FileSystem>(vmf: &mut VmFault<T>) -> Option<FaultResult> {
+/// (not exported): [`VmFault::release_lock`] pins the file first, as the VMA may go once
+/// the lock is gone, and keeps it pinned until the handler returns.
+pub fn wait_for_punch<T: FileSystem>(vmf: VmFault<'_, T>) -> Result<FaultResult, VmFault<'_, T>> {
     let index = vmf.pgoff();
+    // Valid until the handler returns, whether or not the fault lock is released below.
+    let inode = vmf.inode();
+    let slot = T::punch_slot(inode.data());
     // The common case, no punch, costs one load and no lock: a fault that reads null
     // just before a punch publishes is the harmless race described above.
-    if T::punch_slot(vmf.inode().data())
-        .0
-        .load(Ordering::Relaxed)
-        .is_null()
-    {
-        return None;
+    if slot.0.load(Ordering::Relaxed).is_null() {
+        return Err(vmf);
     }
-    let ilock = ILock::of(vmf.inode());
-    let g = ilock.lock();
-    let p = T::punch_slot(vmf.inode().data()).0.load(Ordering::Relaxed);
+    let g = inode.i_lock().lock();
+    let p = slot.0.load(Ordering::Relaxed);
     // SAFETY: A non-null pointer read under `i_lock` is a published punch, whose frame
     // is alive until the puncher takes `i_lock` again to unpublish it.
     if p.is_null() || unsafe { index < (*p).start || index >= (*p).next } {
-        return None;
+        drop(g);
+        return Err(vmf);
     }
-    // From here the VMA may go (if the lock is dropped); the pinned file keeps the inode,
-    // and so `i_lock`, alive.
-    let pinned = vmf.release_lock_for_wait();
+    // SAFETY: Non-null, just checked.
+    let p = unsafe { NonNull::new_unchecked(p) };
+    // From here the VMA may go (if the lock is released); the file pinned by the release
+    // keeps the inode, and so `i_lock`, alive.
+    let released = vmf.release_lock();
     // SAFETY: All-zero, then `init_wait_entry`, gives a valid entry for this task; it
     // lives in this frame until `finish_wait` below.
     let mut entry: bindings::wait_queue_entry = unsafe { core::mem::zeroed() };
@@ -210,7 +180,7 @@ pub fn wait_for_punch<T: FileSystem>(vmf: &mut VmFault<T>) -> Option<FaultResult
     let waitq = unsafe {
         bindings::init_wait_entry(&mut entry, 0);
         entry.func = Some(synchronous_wake);
-        let waitq = (*p).waitq.get();
+        let waitq = (*p.as_ptr()).waitq.get();
         bindings::prepare_to_wait(
             waitq,
             &mut entry,
@@ -221,7 +191,7 @@ pub fn wait_for_punch<T: FileSystem>(vmf: &mut VmFault<T>) -> Option<FaultResult
     drop(g);
     // SAFETY: We are queued in TASK_UNINTERRUPTIBLE; the puncher wakes us as it ends.
     unsafe { bindings::schedule() };
-    let g = ilock.lock();
+    let g = inode.i_lock().lock();
     // `waitq` points into the puncher's stack and is usually gone by now, but
     // `finish_wait` does not dereference it when our entry was dequeued (by
     // `synchronous_wake`). If we woke for another reason the entry is still queued,
@@ -230,9 +200,9 @@ pub fn wait_for_punch<T: FileSystem>(vmf: &mut VmFault<T>) -> Option<FaultResult
     // SAFETY: As just said, `waitq` is valid or not dereferenced; `entry` is ours.
     unsafe { bindings::finish_wait(waitq, &mut entry) };
     drop(g);
-    // The file is unpinned (`fput`) after `i_lock` is released.
-    Some(match pinned {
-        Some(_file) => FaultResult::RETRY,
-        None => FaultResult::NOPAGE,
+    // The file is unpinned (`fput`) after the handler returns, with `i_lock` released.
+    Ok(match released {
+        Ok(released) => released.retry(),
+        Err(_vmf) => FaultResult::NOPAGE,
     })
 }

@@ -29,6 +29,7 @@ pub mod mapping;
 pub mod mm;
 pub mod punch_wait;
 pub mod seq_file;
+pub mod spinlock;
 pub mod super_block;
 pub mod task;
 pub mod vfs;

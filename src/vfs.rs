@@ -15,7 +15,7 @@ use crate::iov_iter::{IovIter, Kiocb};
 use crate::punch_wait::PunchSlot;
 use crate::seq_file::SeqFile;
 use crate::super_block::SuperBlock;
-use crate::vm_fault::{FaultResult, VmFault};
+use crate::vm_fault::{FaultResult, PageMkwrite, PinSlot, VmFault};
 use core::ffi::{c_int, c_uint, c_void};
 use core::marker::PhantomData;
 use kernel::init::PinInit;
@@ -102,9 +102,9 @@ pub trait FileSystem: Sized + 'static {
     /// `fallocate(2)`.
     fn fallocate(file: &File<Self>, mode: i32, offset: i64, len: i64) -> Result;
     /// A page fault on a mapping of the file.
-    fn fault(vmf: &mut VmFault<Self>) -> FaultResult;
+    fn fault(vmf: VmFault<'_, Self>) -> FaultResult;
     /// A write to a page mapped read-only in a shared mapping.
-    fn page_mkwrite(vmf: &mut VmFault<Self>) -> FaultResult;
+    fn page_mkwrite(vmf: PageMkwrite<'_, Self>) -> FaultResult;
 }
 
 // The tables. Each is a constant, promoted to static storage where it is used.
@@ -516,8 +516,12 @@ unsafe extern "C" fn write_end<T: FileSystem>(
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
 unsafe extern "C" fn fault<T: FileSystem>(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
-    // SAFETY: The mm passes a fault on a VMA whose operations are `T`'s.
-    T::fault(unsafe { VmFault::from_raw(vmf) }).0
+    // Where the handler parks its file reference if it releases the fault lock: dropped
+    // (`fput`) only after the handler has returned.
+    let mut pin: PinSlot<T> = None;
+    // SAFETY: The mm passes a fault on a VMA whose operations are `T`'s, under the fault
+    // lock; `pin` outlives the handler.
+    T::fault(unsafe { VmFault::from_raw(vmf, &mut pin) }).0
 }
 
 /// # Safety
@@ -527,8 +531,9 @@ unsafe extern "C" fn fault<T: FileSystem>(vmf: *mut bindings::vm_fault) -> bindi
 unsafe extern "C" fn page_mkwrite<T: FileSystem>(
     vmf: *mut bindings::vm_fault,
 ) -> bindings::vm_fault_t {
-    // SAFETY: As in `fault`.
-    T::page_mkwrite(unsafe { VmFault::from_raw(vmf) }).0
+    // SAFETY: The mm passes the fault of `.page_mkwrite` on a VMA whose operations are
+    // `T`'s, under the fault lock, with `vmf->page` the mapped page.
+    T::page_mkwrite(unsafe { PageMkwrite::from_raw(vmf) }).0
 }
 
 /// `splice_read`: `copy_splice_read`, with tmpfs's byte counts. shmem_file_splice_read
