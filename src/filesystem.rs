@@ -20,7 +20,6 @@ use crate::iov_iter::{IovIter, Kiocb};
 use crate::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::mount_options::{self, MountOptions};
 use crate::namespace;
-use crate::punch_wait::PunchSlot;
 use crate::regular_file;
 use crate::rshmem_inode::{self, RshmemInode};
 use crate::seq_file::SeqFile;
@@ -166,10 +165,6 @@ impl FileSystem for Rshmem {
 
     fn init_inode_data() -> impl PinInit<RshmemInode, Error> {
         RshmemInode::new()
-    }
-
-    fn punch_slot(data: &RshmemInode) -> &PunchSlot {
-        &data.punch
     }
 
     fn evict_inode(inode: &Inode<Self>) {

@@ -11,10 +11,26 @@
 //! slow to scan. `tests/race/punch_starvation.c` pins this: with the fault side below
 //! disabled its punches do not complete on rshmem. So the puncher publishes its range
 //! and a wait queue that lives on its stack; a fault into the range waits on it
-//! instead of instantiating a page, and the punch completes.
+//! instead of instantiating a page, and the punch completes. The queue and its
+//! publication are the generic mechanism of `wait.rs`; what is published, when, and
+//! what a fault does about it is this module's policy.
 //!
-//! Locks: `inode->i_lock` (a spinlock, a leaf in the order of `fault.rs`) covers the
-//! inode's published pointer, and the waiters' (de)queueing against the final wake-up.
+//! # The slot and its states
+//!
+//! Each inode grows by one pointer, its [`PunchSlot`]:
+//! - none (null): no punch; faults go on, after one lockless load.
+//! - published: it points to the puncher's [`PunchRange`] and queue, in the puncher's
+//!   frame; a fault into the range queues itself and sleeps, dropping the fault lock
+//!   when it may.
+//! - unpublishing: the puncher, under `i_lock`, has set it back to null and wakes every
+//!   waiter, dequeueing each (`wait.rs`); when it lets go of `i_lock`, nothing refers to
+//!   its frame.
+//!
+//! Who serialises what: the pointer, `i_lock` (faults read it locklessly only as a hint);
+//! the range, nothing, as the puncher writes it before publishing it and no one writes
+//! it after; the punches themselves, `i_rwsem`, which fallocate holds exclusively, so
+//! the slot has only one user at a time, as shmem's `i_private` has.
+//!
 //! A fault may be just past its check when the punch publishes: then that one fault
 //! races with the punch, which is harmless (the punch removes what it finds under the
 //! folio lock; a page the fault adds behind the punching cursor holds data written
@@ -23,31 +39,26 @@
 //! `tests/race/punch_invariant.c` pins that). The point is only that racing faults
 //! become rare ("we just need to make racing faults a rare case", mm/shmem.c).
 
-use crate::bindings;
-use crate::inode::Inode;
-use crate::vfs::FileSystem;
-use crate::vm_fault::{FaultResult, VmFault};
-use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, Ordering};
-use kernel::c_str;
-use kernel::types::Opaque;
+#![deny(unsafe_code)]
 
-/// A punch in progress: its page range `[start, next)` and the queue faults wait on.
-#[repr(C)]
-struct Punch {
+use crate::filesystem::Rshmem;
+use crate::inode::Inode;
+use crate::vm_fault::{FaultResult, VmFault};
+use crate::wait::{self, StackSlot};
+
+/// The pages `[start, next)` of a punch in progress.
+pub struct PunchRange {
     start: u64,
     next: u64,
-    waitq: Opaque<bindings::wait_queue_head>,
 }
 
-/// The pointer an inode grows by: the punch in progress on it, if any. It points into
-/// the stack of the punching task, and is read and written under `i_lock` only.
-pub struct PunchSlot(AtomicPtr<Punch>);
+/// The punch in progress on an inode, if any (see the module's documentation).
+pub struct PunchSlot(StackSlot<PunchRange>);
 
 impl PunchSlot {
     /// No punch in progress.
     pub const fn new() -> Self {
-        Self(AtomicPtr::new(core::ptr::null_mut()))
+        Self(StackSlot::new())
     }
 }
 
@@ -57,88 +68,20 @@ impl Default for PunchSlot {
     }
 }
 
-/// The lockdep class of every punch's wait queue (lockdep wants it static).
-struct WaitqKey(Opaque<bindings::lock_class_key>);
-// SAFETY: Only lockdep touches the key, with its own locking.
-unsafe impl Sync for WaitqKey {}
-static WAITQ_KEY: WaitqKey = WaitqKey(Opaque::uninit());
-
 /// Runs `work` (the punch of pages `[start, next)`) with the range published to the
-/// inode's faults, then wakes every fault that waited.
-pub fn punch_published<T: FileSystem, R>(
-    inode: &Inode<T>,
+/// inode's faults, then wakes every fault that waited. The caller holds `i_rwsem`.
+pub fn punch_published<R>(
+    inode: &Inode<Rshmem>,
     start: u64,
     next: u64,
     work: impl FnOnce() -> R,
 ) -> R {
-    // The punch lives in this stack frame, which outlives its publication: it is
-    // unpublished before this function returns, and it is never moved.
-    let punch = Punch {
-        start,
-        next,
-        waitq: Opaque::uninit(),
-    };
-    let p = &punch as *const Punch as *mut Punch;
-    // SAFETY: Initialises the on-stack queue (DECLARE_WAIT_QUEUE_HEAD_ONSTACK) with a
-    // static lockdep key.
-    unsafe {
-        bindings::__init_waitqueue_head(
-            punch.waitq.get(),
-            c_str!("rshmem_punch_waitq").as_char_ptr(),
-            WAITQ_KEY.0.get(),
-        )
-    };
-    let slot = T::punch_slot(inode.data());
-    let ilock = inode.i_lock();
-    {
-        let _g = ilock.lock();
-        slot.0.store(p, Ordering::Relaxed);
-    }
-    let r = work();
-    let _g = ilock.lock();
-    slot.0.store(core::ptr::null_mut(), Ordering::Relaxed);
-    // Each waiter's entry uses `synchronous_wake`, which takes the entry off the queue
-    // as it wakes it, so when this returns no entry refers to the queue; waiters that
-    // have not yet queued cannot find the punch any more (`i_lock` orders them after
-    // the store above). This is the synchronous wake-up tmpfs learned it needs under
-    // trinity.
-    // SAFETY: The queue is valid (this frame) and initialised.
-    unsafe {
-        bindings::__wake_up(
-            punch.waitq.get(),
-            bindings::RSHMEM_TASK_NORMAL,
-            0,
-            core::ptr::null_mut(),
-        );
-    }
-    // A waiter left on the queue would be woken, later, through a dangling pointer into
-    // this frame: shmem_fallocate checks this with a live WARN_ON_ONCE, and so do we.
-    // SAFETY: The queue is valid; its lock is not needed to see that it is empty, as no
-    // one can queue on it any more (see above).
-    crate::warn::warn_on_once(unsafe {
-        bindings::list_empty(&raw const (*punch.waitq.get()).head) == 0
-    });
-    r
-}
-
-/// Wakes a waiter and takes its entry off the queue, so that the queue (in the
-/// puncher's stack) is never touched again on the waiter's behalf.
-///
-/// # Safety
-///
-/// Called by `__wake_up` with the queue's lock held, on an entry of a punch's queue.
-unsafe extern "C" fn synchronous_wake(
-    entry: *mut bindings::wait_queue_entry,
-    mode: core::ffi::c_uint,
-    sync: core::ffi::c_int,
-    key: *mut core::ffi::c_void,
-) -> core::ffi::c_int {
-    // SAFETY: As the function's contract says; the queue lock protects the list.
-    unsafe {
-        let ret = bindings::default_wake_function(entry, mode, sync, key);
-        bindings::list_del_init(&raw mut (*entry).entry);
-        ret
-    }
+    wait::publish(
+        inode,
+        &inode.data().punch.0,
+        PunchRange { start, next },
+        work,
+    )
 }
 
 /// If a punch covers the faulting page, waits for it to end and says how to answer
@@ -149,59 +92,23 @@ unsafe extern "C" fn synchronous_wake(
 /// Dropping the fault lock (mmap_lock, or the per-VMA lock) is `maybe_unlock_mmap_for_io`
 /// (not exported): [`VmFault::release_lock`] pins the file first, as the VMA may go once
 /// the lock is gone, and keeps it pinned until the handler returns.
-pub fn wait_for_punch<T: FileSystem>(vmf: VmFault<'_, T>) -> Result<FaultResult, VmFault<'_, T>> {
+///
+/// Inlined into the fault handler, so that the common case, no punch, costs no call.
+#[inline(always)]
+pub fn wait_for_punch(vmf: VmFault<'_, Rshmem>) -> Result<FaultResult, VmFault<'_, Rshmem>> {
     let index = vmf.pgoff();
     // Valid until the handler returns, whether or not the fault lock is released below.
     let inode = vmf.inode();
-    let slot = T::punch_slot(inode.data());
-    // The common case, no punch, costs one load and no lock: a fault that reads null
-    // just before a punch publishes is the harmless race described above.
-    if slot.0.load(Ordering::Relaxed).is_null() {
-        return Err(vmf);
-    }
-    let g = inode.i_lock().lock();
-    let p = slot.0.load(Ordering::Relaxed);
-    // SAFETY: A non-null pointer read under `i_lock` is a published punch, whose frame
-    // is alive until the puncher takes `i_lock` again to unpublish it.
-    if p.is_null() || unsafe { index < (*p).start || index >= (*p).next } {
-        drop(g);
-        return Err(vmf);
-    }
-    // SAFETY: Non-null, just checked.
-    let p = unsafe { NonNull::new_unchecked(p) };
-    // From here the VMA may go (if the lock is released); the file pinned by the release
-    // keeps the inode, and so `i_lock`, alive.
-    let released = vmf.release_lock();
-    // SAFETY: All-zero, then `init_wait_entry`, gives a valid entry for this task; it
-    // lives in this frame until `finish_wait` below.
-    let mut entry: bindings::wait_queue_entry = unsafe { core::mem::zeroed() };
-    // SAFETY: `p` is valid (see above) while we hold `i_lock`; the entry is queued with
-    // the synchronous wake function, so a wake-up dequeues it.
-    let waitq = unsafe {
-        bindings::init_wait_entry(&mut entry, 0);
-        entry.func = Some(synchronous_wake);
-        let waitq = (*p.as_ptr()).waitq.get();
-        bindings::prepare_to_wait(
-            waitq,
-            &mut entry,
-            bindings::RSHMEM_TASK_UNINTERRUPTIBLE as _,
-        );
-        waitq
-    };
-    drop(g);
-    // SAFETY: We are queued in TASK_UNINTERRUPTIBLE; the puncher wakes us as it ends.
-    unsafe { bindings::schedule() };
-    let g = inode.i_lock().lock();
-    // `waitq` points into the puncher's stack and is usually gone by now, but
-    // `finish_wait` does not dereference it when our entry was dequeued (by
-    // `synchronous_wake`). If we woke for another reason the entry is still queued,
-    // and then the punch is still published and its frame alive: unpublishing needs the
-    // `i_lock` we hold. So `i_lock` is needed here, lest we race with the wake-up.
-    // SAFETY: As just said, `waitq` is valid or not dereferenced; `entry` is ours.
-    unsafe { bindings::finish_wait(waitq, &mut entry) };
-    drop(g);
+    let waited = wait::wait_published(
+        inode,
+        &inode.data().punch.0,
+        vmf,
+        |punch| index >= punch.start && index < punch.next,
+        // Under `i_lock`, as shmem_falloc_wait releases the fault lock.
+        |vmf| vmf.release_lock(),
+    )?;
     // The file is unpinned (`fput`) after the handler returns, with `i_lock` released.
-    Ok(match released {
+    Ok(match waited {
         Ok(released) => released.retry(),
         Err(_vmf) => FaultResult::NOPAGE,
     })

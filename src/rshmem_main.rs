@@ -27,13 +27,13 @@ pub mod inode_cache;
 pub mod iov_iter;
 pub mod mapping;
 pub mod mm;
-pub mod punch_wait;
 pub mod seq_file;
 pub mod spinlock;
 pub mod super_block;
 pub mod task;
 pub mod vfs;
 pub mod vm_fault;
+pub mod wait;
 pub mod warn;
 
 // The filesystem, in safe Rust.
@@ -43,6 +43,7 @@ pub mod file_range;
 pub mod filesystem;
 pub mod mount_options;
 pub mod namespace;
+pub mod punch_wait;
 pub mod regular_file;
 pub mod rshmem_inode;
 pub mod space;

@@ -12,7 +12,6 @@ use crate::fs_context::{to_errno, FsContext};
 use crate::fs_parser::Param;
 use crate::inode::Inode;
 use crate::iov_iter::{IovIter, Kiocb};
-use crate::punch_wait::PunchSlot;
 use crate::seq_file::SeqFile;
 use crate::super_block::SuperBlock;
 use crate::vm_fault::{FaultResult, PageMkwrite, PinSlot, VmFault};
@@ -57,8 +56,6 @@ pub trait FileSystem: Sized + 'static {
 
     /// Initialises the per-inode data of a new inode.
     fn init_inode_data() -> impl PinInit<Self::InodeData, Error>;
-    /// The slot in which a hole punch on the inode is published to its faults.
-    fn punch_slot(data: &Self::InodeData) -> &PunchSlot;
     /// Releases what an inode holds, as its last reference goes.
     fn evict_inode(inode: &Inode<Self>);
     /// `chmod`, `chown`, `utimes`, `truncate`.
