@@ -1,33 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The rshmem filesystem: its mount options and instance state, and the
-//! [`FileSystem`] implementation that hands each operation to the module that does it.
+//! The rshmem filesystem: its mount options and instance state, mounting
+//! ([`FileSystem`]) and the superblock's operations. Each other operation table is
+//! implemented in the module that holds its logic: directories in `namespace.rs`,
+//! attribute changes in `truncate.rs`, regular files and their page cache in
+//! `regular_file.rs`, mappings in `fault.rs`.
 
 #![deny(unsafe_code)]
 
-use crate::attr::{Iattr, Idmap, StatFs};
+use crate::attr::{Idmap, StatFs};
 use crate::cred::{Kgid, Kuid};
-use crate::dentry::Dentry;
-use crate::fallocate;
-use crate::fault;
-use crate::file::{File, TmpFile};
-use crate::folio::LockedFolio;
 use crate::fs_context::FsContext;
 use crate::fs_parser::{Param, ParamSpec, ParamTable};
 use crate::inode::mode::S_IFDIR;
 use crate::inode::{Inode, NewKind};
-use crate::iov_iter::{IovIter, Kiocb};
 use crate::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::mount_options::{self, MountOptions};
 use crate::namespace;
-use crate::regular_file;
 use crate::rshmem_inode::{self, RshmemInode};
 use crate::seq_file::SeqFile;
 use crate::space::Space;
-use crate::super_block::{SuperBlock, SuperParams};
-use crate::truncate;
+use crate::super_block::{SuperBlock, SuperOperations, SuperParams};
 use crate::vfs::FileSystem;
-use crate::vm_fault::{FaultResult, PageMkwrite, VmFault};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -138,6 +132,14 @@ impl FileSystem for Rshmem {
             .map_err(|msg| fc.invalid(msg))
     }
 
+    fn init_inode_data() -> impl PinInit<RshmemInode, Error> {
+        RshmemInode::new()
+    }
+}
+
+/// The superblock operations: statistics, /proc/mounts, and inode eviction.
+#[vtable]
+impl SuperOperations for Rshmem {
     fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> core::fmt::Result {
         let info = sb.info();
         let usage = info.space.usage();
@@ -163,87 +165,10 @@ impl FileSystem for Rshmem {
         }
     }
 
-    fn init_inode_data() -> impl PinInit<RshmemInode, Error> {
-        RshmemInode::new()
-    }
-
     fn evict_inode(inode: &Inode<Self>) {
         // Every folio goes, and with it its charge; then the inode's own charge.
         inode.mapping().truncate_final();
         rshmem_inode::recalc(inode, 0);
         inode.super_block().info().space.free_inode();
-    }
-
-    fn setattr(idmap: Idmap, dentry: &Dentry<Self>, attr: &Iattr) -> Result {
-        truncate::setattr(idmap, dentry, attr)
-    }
-
-    fn mknod(
-        idmap: Idmap,
-        dir: &Inode<Self>,
-        dentry: &Dentry<Self>,
-        mode: u16,
-        dev: u32,
-    ) -> Result {
-        namespace::mknod(idmap, dir, dentry, mode, dev)
-    }
-
-    fn symlink(idmap: Idmap, dir: &Inode<Self>, dentry: &Dentry<Self>, target: &CStr) -> Result {
-        namespace::symlink(idmap, dir, dentry, target)
-    }
-
-    fn link(old: &Dentry<Self>, dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result {
-        namespace::link(old, dir, dentry)
-    }
-
-    fn unlink(dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result {
-        namespace::unlink(dir, dentry)
-    }
-
-    fn rmdir(dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result {
-        namespace::rmdir(dir, dentry)
-    }
-
-    fn rename(
-        _idmap: Idmap,
-        old_dir: &Inode<Self>,
-        old: &Dentry<Self>,
-        new_dir: &Inode<Self>,
-        new: &Dentry<Self>,
-        flags: u32,
-    ) -> Result {
-        namespace::rename(old_dir, old, new_dir, new, flags)
-    }
-
-    fn tmpfile(idmap: Idmap, dir: &Inode<Self>, file: &TmpFile<Self>, mode: u16) -> Result {
-        namespace::tmpfile(idmap, dir, file, mode)
-    }
-
-    fn read_iter(iocb: &mut Kiocb<Self>, iter: &mut IovIter) -> Result<usize> {
-        regular_file::read_iter(iocb, iter)
-    }
-
-    fn llseek(file: &File<Self>, offset: i64, whence: i32) -> Result<i64> {
-        regular_file::llseek(file, offset, whence)
-    }
-
-    fn write_begin(inode: &Inode<Self>, pos: i64, len: u32) -> Result<LockedFolio> {
-        regular_file::write_begin(inode, pos, len)
-    }
-
-    fn write_end(inode: &Inode<Self>, pos: i64, copied: u32, folio: LockedFolio) -> u32 {
-        regular_file::write_end(inode, pos, copied, folio)
-    }
-
-    fn fallocate(file: &File<Self>, mode: i32, offset: i64, len: i64) -> Result {
-        fallocate::fallocate(file, mode, offset, len)
-    }
-
-    fn fault(vmf: VmFault<'_, Self>) -> FaultResult {
-        fault::fault(vmf)
-    }
-
-    fn page_mkwrite(vmf: PageMkwrite<'_, Self>) -> FaultResult {
-        fault::page_mkwrite(vmf)
     }
 }

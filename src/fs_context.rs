@@ -6,7 +6,7 @@ use crate::bindings;
 use crate::cred::{Kgid, Kuid};
 use crate::fs_parser::Param;
 use crate::super_block::{self, SuperBlock};
-use crate::vfs::FileSystem;
+use crate::vfs::{FileSystem, Operations};
 use core::ffi::c_int;
 use core::marker::PhantomData;
 use kernel::c_str;
@@ -97,7 +97,7 @@ unsafe fn options<'a, T: FileSystem>(fc: *mut bindings::fs_context) -> &'a mut T
 
 struct Tables<T>(PhantomData<T>);
 
-impl<T: FileSystem> Tables<T> {
+impl<T: Operations> Tables<T> {
     const OPS: bindings::fs_context_operations = bindings::fs_context_operations {
         free: Some(free::<T>),
         parse_param: Some(parse_param::<T>),
@@ -113,7 +113,7 @@ impl<T: FileSystem> Tables<T> {
 /// # Safety
 ///
 /// Called by the VFS with a context that is being set up.
-pub(crate) unsafe extern "C" fn init_fs_context<T: FileSystem>(
+pub(crate) unsafe extern "C" fn init_fs_context<T: Operations>(
     fc: *mut bindings::fs_context,
 ) -> c_int {
     // SAFETY: The VFS passes a valid context.
@@ -133,7 +133,7 @@ pub(crate) unsafe extern "C" fn init_fs_context<T: FileSystem>(
 /// # Safety
 ///
 /// Called by the VFS, once, when the context is freed.
-unsafe extern "C" fn free<T: FileSystem>(fc: *mut bindings::fs_context) {
+unsafe extern "C" fn free<T: Operations>(fc: *mut bindings::fs_context) {
     // SAFETY: `fs_private` is null or the box `init_fs_context` leaked, not yet freed.
     unsafe {
         let opts = (*fc).fs_private.cast::<T::Options>();
@@ -146,7 +146,7 @@ unsafe extern "C" fn free<T: FileSystem>(fc: *mut bindings::fs_context) {
 /// # Safety
 ///
 /// Called by the VFS with a context set up by `init_fs_context` and a parameter.
-unsafe extern "C" fn parse_param<T: FileSystem>(
+unsafe extern "C" fn parse_param<T: Operations>(
     fc: *mut bindings::fs_context,
     param: *mut bindings::fs_parameter,
 ) -> c_int {
@@ -168,7 +168,7 @@ unsafe extern "C" fn parse_param<T: FileSystem>(
 /// # Safety
 ///
 /// Called by the VFS with a context set up by `init_fs_context`.
-unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+unsafe extern "C" fn get_tree<T: Operations>(fc: *mut bindings::fs_context) -> c_int {
     // SAFETY: `fc` is valid; `fill_super` is called with it.
     unsafe { bindings::get_tree_nodev(fc, Some(super_block::fill_super::<T>)) }
 }
@@ -176,7 +176,7 @@ unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> c
 /// # Safety
 ///
 /// Called by the VFS for a remount, with `root` set to the instance's root.
-unsafe extern "C" fn reconfigure<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+unsafe extern "C" fn reconfigure<T: Operations>(fc: *mut bindings::fs_context) -> c_int {
     // SAFETY: `fc` is valid, and its `root` pins a superblock of type `T` for the call.
     let (ctx, opts, sb) = unsafe {
         (

@@ -7,7 +7,7 @@ use crate::fs_context;
 use crate::fs_parser::ParamTable;
 use crate::inode_cache::InodeCache;
 use crate::super_block;
-use crate::vfs::FileSystem;
+use crate::vfs::{FileSystem, Operations};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::error::to_result;
 use kernel::prelude::*;
@@ -36,7 +36,7 @@ unsafe impl Sync for FileSystemType {}
 
 impl FileSystemType {
     /// A filesystem type whose callbacks are `T`'s and whose mount parameters are `params`.
-    pub const fn new<T: FileSystem, const N: usize>(params: &'static ParamTable<N>) -> Self {
+    pub const fn new<T: Operations, const N: usize>(params: &'static ParamTable<N>) -> Self {
         // SAFETY: `struct file_system_type` is valid all-zero: null pointers, no flags.
         let mut t: bindings::file_system_type = unsafe { core::mem::zeroed() };
         t.name = T::NAME.as_char_ptr();

@@ -10,7 +10,7 @@ use crate::mapping::Mapping;
 use crate::mm::PAGE_SHIFT;
 use crate::spinlock::RawSpinLock;
 use crate::super_block::SuperBlock;
-use crate::vfs::FileSystem;
+use crate::vfs::{FileSystem, Operations};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::prelude::*;
@@ -277,7 +277,10 @@ impl<T: FileSystem> NewInode<T> {
     /// Gives the inode the operations of its kind (see [`crate::vfs`]) and what the
     /// kind needs: a directory its "." link, a symlink its target, a
     /// special file its device number, a regular file an unevictable page cache.
-    pub fn init_kind(&mut self, kind: NewKind<'_>) -> Result {
+    pub fn init_kind(&mut self, kind: NewKind<'_>) -> Result
+    where
+        T: Operations,
+    {
         let inode = self.0;
         match kind {
             NewKind::Regular => {

@@ -10,7 +10,7 @@
 
 #![deny(unsafe_code)]
 
-use crate::attr::Idmap;
+use crate::attr::{Iattr, Idmap};
 use crate::dentry::rename_flags::{EXCHANGE as RENAME_EXCHANGE, NOREPLACE as RENAME_NOREPLACE};
 use crate::dentry::Dentry;
 use crate::errno;
@@ -20,6 +20,7 @@ use crate::inode::mode::S_IFLNK;
 use crate::inode::{FileType, Inode, NewInode, NewKind};
 use crate::mm::PAGE_SIZE;
 use crate::super_block::SuperBlock;
+use crate::vfs::{DirOperations, FileInodeOperations, SymlinkOperations};
 use kernel::prelude::*;
 
 /// tmpfs's size of a directory entry, for directory sizes.
@@ -59,143 +60,162 @@ fn entry_added(dir: &Inode<Rshmem>) {
     dir.inc_iversion();
 }
 
-/// Creates a regular file, directory, device, fifo or socket.
-pub fn mknod(
-    idmap: Idmap,
-    dir: &Inode<Rshmem>,
-    dentry: &Dentry<Rshmem>,
-    mode: u16,
-    dev: u32,
-) -> Result {
-    let ftype = FileType::of(mode);
-    let kind = match ftype {
-        FileType::Regular => NewKind::Regular,
-        FileType::Directory => NewKind::Directory,
-        FileType::Special => NewKind::Special(dev),
-        // vfs_mknod() only passes the types above.
-        FileType::Symlink => return Err(EINVAL),
-    };
-    let inode = new_inode(idmap, dir.super_block(), Some(dir), mode, kind)?;
-    entry_added(dir);
-    if ftype == FileType::Directory {
-        // The new directory's "..".
-        dir.inc_nlink();
-    }
-    dentry.instantiate(inode);
-    Ok(())
-}
-
-/// Creates a symbolic link.
-pub fn symlink(
-    idmap: Idmap,
-    dir: &Inode<Rshmem>,
-    dentry: &Dentry<Rshmem>,
-    target: &CStr,
-) -> Result {
-    if target.len() + 1 > PAGE_SIZE as usize {
-        return Err(errno::ENAMETOOLONG());
-    }
-    let mode = S_IFLNK | 0o777;
-    let inode = new_inode(
-        idmap,
-        dir.super_block(),
-        Some(dir),
-        mode,
-        NewKind::Symlink(target),
-    )?;
-    entry_added(dir);
-    dentry.instantiate(inode);
-    Ok(())
-}
-
-/// Creates a hard link. Each link beyond the first is charged as an inode (its dentry
-/// is pinned memory), except the first link of an O_TMPFILE file, already charged.
-pub fn link(old: &Dentry<Rshmem>, dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
-    let inode = old.inode().ok_or(ENOENT)?;
-    let space = &dir.super_block().info().space;
-    if inode.nlink() > 0 {
-        space.reserve_inode()?;
-    }
-    entry_added(dir);
-    inode.touch_ctime();
-    inode.inc_nlink();
-    dentry.instantiate_link(inode.into());
-    Ok(())
-}
-
-/// Removes a name.
-pub fn unlink(dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
-    let inode = dentry.inode().ok_or(ENOENT)?;
-    if inode.nlink() > 1 && inode.file_type() != FileType::Directory {
-        dir.super_block().info().space.free_inode();
-    }
-    dir.add_dir_size(-BOGO_DIRENT_SIZE);
-    dir.touch_mtime_ctime();
-    inode.touch_ctime();
-    dir.inc_iversion();
-    inode.drop_nlink();
-    // The last reference to the dentry (and, with the last link, to the inode) goes
-    // when the VFS lets go of it: then the inode is evicted and its folios freed.
-    dentry.unpin();
-    Ok(())
-}
-
-/// Removes an empty directory.
-pub fn rmdir(dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
-    if !dentry.is_empty_dir() {
-        return Err(errno::ENOTEMPTY());
-    }
-    let inode = dentry.inode().ok_or(ENOENT)?;
-    // Its "." and the parent's link from "..".
-    inode.drop_nlink();
-    dir.drop_nlink();
-    unlink(dir, dentry)
-}
-
-/// Renames `old` in `old_dir` to `new` in `new_dir`. The VFS has checked permissions,
-/// that a directory is not moved into itself (EINVAL), type mismatches (EISDIR,
-/// ENOTDIR), and RENAME_NOREPLACE against an existing target (EEXIST).
-pub fn rename(
-    old_dir: &Inode<Rshmem>,
-    old: &Dentry<Rshmem>,
-    new_dir: &Inode<Rshmem>,
-    new: &Dentry<Rshmem>,
-    flags: u32,
-) -> Result {
-    // RENAME_WHITEOUT (for overlayfs) is not supported.
-    if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0 {
-        return Err(EINVAL);
-    }
-    if flags & RENAME_EXCHANGE != 0 {
-        return old.exchange(old_dir, new_dir, new);
-    }
-    if !new.is_empty_dir() {
-        return Err(errno::ENOTEMPTY());
-    }
-    let inode = old.inode().ok_or(ENOENT)?;
-    let they_are_dirs = inode.file_type() == FileType::Directory;
-    // The VFS moves the dentry (d_move) after we return.
-    if let Some(target) = new.inode() {
-        unlink(new_dir, new)?;
-        if they_are_dirs {
-            target.drop_nlink();
-            old_dir.drop_nlink();
+/// The directory operations: names, in the dcache.
+#[vtable]
+impl DirOperations for Rshmem {
+    /// Creates a regular file, directory, device, fifo or socket.
+    fn mknod(
+        idmap: Idmap,
+        dir: &Inode<Rshmem>,
+        dentry: &Dentry<Rshmem>,
+        mode: u16,
+        dev: u32,
+    ) -> Result {
+        let ftype = FileType::of(mode);
+        let kind = match ftype {
+            FileType::Regular => NewKind::Regular,
+            FileType::Directory => NewKind::Directory,
+            FileType::Special => NewKind::Special(dev),
+            // vfs_mknod() only passes the types above.
+            FileType::Symlink => return Err(EINVAL),
+        };
+        let inode = new_inode(idmap, dir.super_block(), Some(dir), mode, kind)?;
+        entry_added(dir);
+        if ftype == FileType::Directory {
+            // The new directory's "..".
+            dir.inc_nlink();
         }
-    } else if they_are_dirs {
-        old_dir.drop_nlink();
-        new_dir.inc_nlink();
+        dentry.instantiate(inode);
+        Ok(())
     }
-    old_dir.add_dir_size(-BOGO_DIRENT_SIZE);
-    new_dir.add_dir_size(BOGO_DIRENT_SIZE);
-    old.rename_timestamps(old_dir, new_dir, new);
-    old_dir.inc_iversion();
-    new_dir.inc_iversion();
-    Ok(())
+
+    /// Creates a symbolic link.
+    fn symlink(
+        idmap: Idmap,
+        dir: &Inode<Rshmem>,
+        dentry: &Dentry<Rshmem>,
+        target: &CStr,
+    ) -> Result {
+        if target.len() + 1 > PAGE_SIZE as usize {
+            return Err(errno::ENAMETOOLONG());
+        }
+        let mode = S_IFLNK | 0o777;
+        let inode = new_inode(
+            idmap,
+            dir.super_block(),
+            Some(dir),
+            mode,
+            NewKind::Symlink(target),
+        )?;
+        entry_added(dir);
+        dentry.instantiate(inode);
+        Ok(())
+    }
+
+    /// Creates a hard link. Each link beyond the first is charged as an inode (its dentry
+    /// is pinned memory), except the first link of an O_TMPFILE file, already charged.
+    fn link(old: &Dentry<Rshmem>, dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
+        let inode = old.inode().ok_or(ENOENT)?;
+        let space = &dir.super_block().info().space;
+        if inode.nlink() > 0 {
+            space.reserve_inode()?;
+        }
+        entry_added(dir);
+        inode.touch_ctime();
+        inode.inc_nlink();
+        dentry.instantiate_link(inode.into());
+        Ok(())
+    }
+
+    /// Removes a name.
+    fn unlink(dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
+        let inode = dentry.inode().ok_or(ENOENT)?;
+        if inode.nlink() > 1 && inode.file_type() != FileType::Directory {
+            dir.super_block().info().space.free_inode();
+        }
+        dir.add_dir_size(-BOGO_DIRENT_SIZE);
+        dir.touch_mtime_ctime();
+        inode.touch_ctime();
+        dir.inc_iversion();
+        inode.drop_nlink();
+        // The last reference to the dentry (and, with the last link, to the inode) goes
+        // when the VFS lets go of it: then the inode is evicted and its folios freed.
+        dentry.unpin();
+        Ok(())
+    }
+
+    /// Removes an empty directory.
+    fn rmdir(dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
+        if !dentry.is_empty_dir() {
+            return Err(errno::ENOTEMPTY());
+        }
+        let inode = dentry.inode().ok_or(ENOENT)?;
+        // Its "." and the parent's link from "..".
+        inode.drop_nlink();
+        dir.drop_nlink();
+        Self::unlink(dir, dentry)
+    }
+
+    /// Renames `old` in `old_dir` to `new` in `new_dir`. The VFS has checked permissions,
+    /// that a directory is not moved into itself (EINVAL), type mismatches (EISDIR,
+    /// ENOTDIR), and RENAME_NOREPLACE against an existing target (EEXIST).
+    fn rename(
+        _idmap: Idmap,
+        old_dir: &Inode<Rshmem>,
+        old: &Dentry<Rshmem>,
+        new_dir: &Inode<Rshmem>,
+        new: &Dentry<Rshmem>,
+        flags: u32,
+    ) -> Result {
+        // RENAME_WHITEOUT (for overlayfs) is not supported.
+        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0 {
+            return Err(EINVAL);
+        }
+        if flags & RENAME_EXCHANGE != 0 {
+            return old.exchange(old_dir, new_dir, new);
+        }
+        if !new.is_empty_dir() {
+            return Err(errno::ENOTEMPTY());
+        }
+        let inode = old.inode().ok_or(ENOENT)?;
+        let they_are_dirs = inode.file_type() == FileType::Directory;
+        // The VFS moves the dentry (d_move) after we return.
+        if let Some(target) = new.inode() {
+            Self::unlink(new_dir, new)?;
+            if they_are_dirs {
+                target.drop_nlink();
+                old_dir.drop_nlink();
+            }
+        } else if they_are_dirs {
+            old_dir.drop_nlink();
+            new_dir.inc_nlink();
+        }
+        old_dir.add_dir_size(-BOGO_DIRENT_SIZE);
+        new_dir.add_dir_size(BOGO_DIRENT_SIZE);
+        old.rename_timestamps(old_dir, new_dir, new);
+        old_dir.inc_iversion();
+        new_dir.inc_iversion();
+        Ok(())
+    }
+
+    /// Creates an unnamed regular file for O_TMPFILE.
+    fn tmpfile(idmap: Idmap, dir: &Inode<Rshmem>, file: &TmpFile<Rshmem>, mode: u16) -> Result {
+        let inode = new_inode(idmap, dir.super_block(), Some(dir), mode, NewKind::Regular)?;
+        file.instantiate(inode);
+        Ok(())
+    }
+
+    /// `chmod`, `chown`, `utimes` of a directory: as for any inode (`truncate.rs`).
+    fn setattr(idmap: Idmap, dentry: &Dentry<Rshmem>, attr: &Iattr) -> Result {
+        <Rshmem as FileInodeOperations>::setattr(idmap, dentry, attr)
+    }
 }
 
-/// Creates an unnamed regular file for O_TMPFILE.
-pub fn tmpfile(idmap: Idmap, dir: &Inode<Rshmem>, file: &TmpFile<Rshmem>, mode: u16) -> Result {
-    let inode = new_inode(idmap, dir.super_block(), Some(dir), mode, NewKind::Regular)?;
-    file.instantiate(inode);
-    Ok(())
+/// A symbolic link's operations: its target is read by `simple_get_link`.
+#[vtable]
+impl SymlinkOperations for Rshmem {
+    /// `chown`, `utimes` of the link: as for any inode (`truncate.rs`).
+    fn setattr(idmap: Idmap, dentry: &Dentry<Rshmem>, attr: &Iattr) -> Result {
+        <Rshmem as FileInodeOperations>::setattr(idmap, dentry, attr)
+    }
 }

@@ -8,9 +8,10 @@ use crate::fs_context::to_errno;
 use crate::inode::{Inode, NewInode};
 use crate::inode_cache;
 use crate::seq_file::SeqFile;
-use crate::vfs::FileSystem;
+use crate::vfs::{FileSystem, Operations};
 use core::ffi::c_int;
 use core::marker::PhantomData;
+use kernel::error::VTABLE_DEFAULT_ERROR;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -84,18 +85,49 @@ impl<T: FileSystem> SuperBlock<T> {
     }
 }
 
+/// The `super_operations` of a filesystem. Inodes come from the filesystem type's own
+/// cache (`inode_cache.rs`) and are dropped with their last reference
+/// (`generic_delete_inode`).
+#[vtable]
+pub trait SuperOperations: FileSystem {
+    /// Fills in `statfs`.
+    fn statfs(_sb: &SuperBlock<Self>, _buf: &mut StatFs) {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Writes the instance's options, as /proc/mounts shows them, into `seq`.
+    fn show_options(_sb: &SuperBlock<Self>, _seq: &mut SeqFile) -> core::fmt::Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Releases what an inode holds, as its last reference goes.
+    fn evict_inode(_inode: &Inode<Self>) {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
 struct Tables<T>(PhantomData<T>);
 
-impl<T: FileSystem> Tables<T> {
+impl<T: SuperOperations> Tables<T> {
     const SUPER_OPS: bindings::super_operations = {
         // SAFETY: All-zero is a valid `struct super_operations`: no callbacks.
         let mut ops: bindings::super_operations = unsafe { core::mem::zeroed() };
         ops.alloc_inode = Some(inode_cache::alloc_inode::<T>);
         ops.free_inode = Some(inode_cache::free_inode::<T>);
-        ops.statfs = Some(statfs::<T>);
+        ops.statfs = if T::HAS_STATFS {
+            Some(statfs::<T>)
+        } else {
+            Some(bindings::simple_statfs)
+        };
         ops.drop_inode = Some(bindings::generic_delete_inode);
-        ops.evict_inode = Some(evict_inode::<T>);
-        ops.show_options = Some(show_options::<T>);
+        ops.evict_inode = if T::HAS_EVICT_INODE {
+            Some(evict_inode::<T>)
+        } else {
+            None
+        };
+        ops.show_options = if T::HAS_SHOW_OPTIONS {
+            Some(show_options::<T>)
+        } else {
+            None
+        };
         ops
     };
 }
@@ -105,7 +137,7 @@ impl<T: FileSystem> Tables<T> {
 /// # Safety
 ///
 /// Called by the VFS with a new superblock and the context `init_fs_context` set up.
-pub(crate) unsafe extern "C" fn fill_super<T: FileSystem>(
+pub(crate) unsafe extern "C" fn fill_super<T: Operations>(
     sb: *mut bindings::super_block,
     fc: *mut bindings::fs_context,
 ) -> c_int {
@@ -150,7 +182,7 @@ pub(crate) unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_
 /// # Safety
 ///
 /// Called by the VFS with a sequence file and the root of a mounted instance.
-unsafe extern "C" fn show_options<T: FileSystem>(
+unsafe extern "C" fn show_options<T: SuperOperations>(
     seq: *mut bindings::seq_file,
     root: *mut bindings::dentry,
 ) -> c_int {
@@ -166,7 +198,7 @@ unsafe extern "C" fn show_options<T: FileSystem>(
 /// # Safety
 ///
 /// Called by the VFS with a dentry of a mounted instance and a buffer to fill.
-unsafe extern "C" fn statfs<T: FileSystem>(
+unsafe extern "C" fn statfs<T: SuperOperations>(
     dentry: *mut bindings::dentry,
     buf: *mut bindings::kstatfs,
 ) -> c_int {
@@ -178,7 +210,7 @@ unsafe extern "C" fn statfs<T: FileSystem>(
 /// # Safety
 ///
 /// Called by the VFS, once, when the last reference to an inode of `T` goes.
-unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
+unsafe extern "C" fn evict_inode<T: SuperOperations>(inode: *mut bindings::inode) {
     // SAFETY: The inode is valid and being evicted; no one else uses it.
     T::evict_inode(unsafe { Inode::from_raw(inode) });
     // SAFETY: As above; `clear_inode` ends the eviction, as `evict_inode` must.

@@ -16,23 +16,29 @@ use crate::filesystem::Rshmem;
 use crate::inode::Inode;
 use crate::mm::PAGE_SIZE;
 use crate::rshmem_inode::recalc;
+use crate::vfs::FileInodeOperations;
 use kernel::prelude::*;
 
-/// `setattr`: permission checks, then a size change if any, then the rest.
-pub fn setattr(idmap: Idmap, dentry: &Dentry<Rshmem>, attr: &Iattr) -> Result {
-    let inode = dentry.inode().ok_or(ENOENT)?;
-    attr.prepare(idmap, dentry)?;
-    if let Some(new) = attr.size() {
-        let old = inode.size();
-        if new != old {
-            set_size(inode, old, new);
-            // As on tmpfs: a size change updates mtime and ctime even when the caller
-            // did not ask (truncate(2) does not).
-            inode.touch_mtime_ctime();
+/// The inode operations of a regular file (and of a device, fifo or socket): attribute
+/// changes, truncation among them. Directories and symlinks use the same `setattr`.
+#[vtable]
+impl FileInodeOperations for Rshmem {
+    /// `setattr`: permission checks, then a size change if any, then the rest.
+    fn setattr(idmap: Idmap, dentry: &Dentry<Rshmem>, attr: &Iattr) -> Result {
+        let inode = dentry.inode().ok_or(ENOENT)?;
+        attr.prepare(idmap, dentry)?;
+        if let Some(new) = attr.size() {
+            let old = inode.size();
+            if new != old {
+                set_size(inode, old, new);
+                // As on tmpfs: a size change updates mtime and ctime even when the caller
+                // did not ask (truncate(2) does not).
+                inode.touch_mtime_ctime();
+            }
         }
+        attr.copy_to(idmap, inode);
+        Ok(())
     }
-    attr.copy_to(idmap, inode);
-    Ok(())
 }
 
 /// Changes the size from `old` to `new`, in `truncate_pagecache`'s order:

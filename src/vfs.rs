@@ -3,7 +3,7 @@
 //! The [`FileSystem`] trait: everything the VFS and the mm call a filesystem for, in
 //! safe Rust; and the C operation tables that reach it.
 
-use crate::attr::{Iattr, Idmap, StatFs};
+use crate::attr::{Iattr, Idmap};
 use crate::bindings;
 use crate::dentry::Dentry;
 use crate::file::{File, TmpFile};
@@ -12,15 +12,17 @@ use crate::fs_context::{to_errno, FsContext};
 use crate::fs_parser::Param;
 use crate::inode::Inode;
 use crate::iov_iter::{IovIter, Kiocb};
-use crate::seq_file::SeqFile;
-use crate::super_block::SuperBlock;
+use crate::super_block::{SuperBlock, SuperOperations};
 use crate::vm_fault::{FaultResult, PageMkwrite, PinSlot, VmFault};
 use core::ffi::{c_int, c_uint, c_void};
 use core::marker::PhantomData;
+use kernel::error::VTABLE_DEFAULT_ERROR;
 use kernel::init::PinInit;
 use kernel::prelude::*;
 
-/// A filesystem: what the VFS calls, in safe Rust.
+/// A filesystem: its types, and what the VFS calls to mount it, in safe Rust. What it
+/// does for each C operation table is one trait per table, below and in
+/// `super_block.rs`; [`Operations`] gathers them.
 pub trait FileSystem: Sized + 'static {
     /// What a mount or remount request collects while its parameters are parsed.
     type Options: Send;
@@ -35,8 +37,6 @@ pub trait FileSystem: Sized + 'static {
     /// `FS_*` flags of the filesystem type.
     const FS_FLAGS: c_int;
 
-    // Mounting.
-
     /// Starts a mount (or remount) request, with every option at its default.
     fn init_options(fc: &FsContext) -> Result<Self::Options>;
     /// Takes one parameter that fs_parser found in the table and type-checked.
@@ -47,121 +47,244 @@ pub trait FileSystem: Sized + 'static {
     fn fill_super(sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
     /// Applies the options of a remount request to a mounted instance.
     fn reconfigure(fc: &FsContext, sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
-    /// Writes the instance's options, as /proc/mounts shows them, into `seq`.
-    fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> core::fmt::Result;
-    /// Fills in `statfs`.
-    fn statfs(sb: &SuperBlock<Self>, buf: &mut StatFs);
-
-    // Inodes.
-
     /// Initialises the per-inode data of a new inode.
     fn init_inode_data() -> impl PinInit<Self::InodeData, Error>;
-    /// Releases what an inode holds, as its last reference goes.
-    fn evict_inode(inode: &Inode<Self>);
-    /// `chmod`, `chown`, `utimes`, `truncate`.
-    fn setattr(idmap: Idmap, dentry: &Dentry<Self>, attr: &Iattr) -> Result;
-
-    // Directories.
-
-    /// Creates a regular file, directory, device, fifo or socket (by `mode`) at `dentry`.
-    fn mknod(idmap: Idmap, dir: &Inode<Self>, dentry: &Dentry<Self>, mode: u16, dev: u32)
-        -> Result;
-    /// Creates a symbolic link to `target` at `dentry`.
-    fn symlink(idmap: Idmap, dir: &Inode<Self>, dentry: &Dentry<Self>, target: &CStr) -> Result;
-    /// Creates a hard link to `old`'s inode at `dentry`.
-    fn link(old: &Dentry<Self>, dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result;
-    /// Removes the name `dentry` of a non-directory.
-    fn unlink(dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result;
-    /// Removes the empty directory `dentry`.
-    fn rmdir(dir: &Inode<Self>, dentry: &Dentry<Self>) -> Result;
-    /// Renames, with `RENAME_*` flags.
-    fn rename(
-        idmap: Idmap,
-        old_dir: &Inode<Self>,
-        old: &Dentry<Self>,
-        new_dir: &Inode<Self>,
-        new: &Dentry<Self>,
-        flags: u32,
-    ) -> Result;
-    /// Creates an unnamed regular file for O_TMPFILE; returns it instantiated in `file`.
-    fn tmpfile(idmap: Idmap, dir: &Inode<Self>, file: &TmpFile<Self>, mode: u16) -> Result;
-
-    // Regular files.
-
-    /// Reads from the page cache, holes as zeros.
-    fn read_iter(iocb: &mut Kiocb<Self>, iter: &mut IovIter) -> Result<usize>;
-    /// `lseek`, SEEK_DATA and SEEK_HOLE included.
-    fn llseek(file: &File<Self>, offset: i64, whence: i32) -> Result<i64>;
-    /// The locked folio a buffered write of `len` bytes at `pos` copies into.
-    fn write_begin(inode: &Inode<Self>, pos: i64, len: u32) -> Result<LockedFolio>;
-    /// Finishes a buffered write of `copied` bytes at `pos`; returns how many count.
-    fn write_end(inode: &Inode<Self>, pos: i64, copied: u32, folio: LockedFolio) -> u32;
-    /// `fallocate(2)`.
-    fn fallocate(file: &File<Self>, mode: i32, offset: i64, len: i64) -> Result;
-    /// A page fault on a mapping of the file.
-    fn fault(vmf: VmFault<'_, Self>) -> FaultResult;
-    /// A write to a page mapped read-only in a shared mapping.
-    fn page_mkwrite(vmf: PageMkwrite<'_, Self>) -> FaultResult;
 }
 
-// The tables. Each is a constant, promoted to static storage where it is used.
+/// Every operation table of a filesystem: what its inodes, files and mappings need.
+pub trait Operations:
+    SuperOperations
+    + DirOperations
+    + FileInodeOperations
+    + SymlinkOperations
+    + FileOperations
+    + AddressSpaceOperations
+    + VmOperations
+{
+}
 
-struct Tables<T>(PhantomData<T>);
+impl<T> Operations for T where
+    T: SuperOperations
+        + DirOperations
+        + FileInodeOperations
+        + SymlinkOperations
+        + FileOperations
+        + AddressSpaceOperations
+        + VmOperations
+{
+}
 
-impl<T: FileSystem> Tables<T> {
-    const DIR_INODE_OPS: bindings::inode_operations = {
+/// The `inode_operations` of a directory. `lookup` is libfs's `simple_lookup`; `create`
+/// and `mkdir` are `mknod` with the type bits of a regular file or a directory.
+#[vtable]
+pub trait DirOperations: FileSystem {
+    /// Creates a regular file, directory, device, fifo or socket (by `mode`) at `dentry`.
+    fn mknod(
+        _idmap: Idmap,
+        _dir: &Inode<Self>,
+        _dentry: &Dentry<Self>,
+        _mode: u16,
+        _dev: u32,
+    ) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Creates a symbolic link to `target` at `dentry`.
+    fn symlink(
+        _idmap: Idmap,
+        _dir: &Inode<Self>,
+        _dentry: &Dentry<Self>,
+        _target: &CStr,
+    ) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Creates a hard link to `old`'s inode at `dentry`.
+    fn link(_old: &Dentry<Self>, _dir: &Inode<Self>, _dentry: &Dentry<Self>) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Removes the name `dentry` of a non-directory.
+    fn unlink(_dir: &Inode<Self>, _dentry: &Dentry<Self>) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Removes the empty directory `dentry`.
+    fn rmdir(_dir: &Inode<Self>, _dentry: &Dentry<Self>) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Renames, with `RENAME_*` flags.
+    fn rename(
+        _idmap: Idmap,
+        _old_dir: &Inode<Self>,
+        _old: &Dentry<Self>,
+        _new_dir: &Inode<Self>,
+        _new: &Dentry<Self>,
+        _flags: u32,
+    ) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Creates an unnamed regular file for O_TMPFILE; returns it instantiated in `file`.
+    fn tmpfile(_idmap: Idmap, _dir: &Inode<Self>, _file: &TmpFile<Self>, _mode: u16) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `chmod`, `chown`, `utimes` of a directory.
+    fn setattr(_idmap: Idmap, _dentry: &Dentry<Self>, _attr: &Iattr) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The `inode_operations` of a regular file, and of a device, fifo or socket.
+#[vtable]
+pub trait FileInodeOperations: FileSystem {
+    /// `chmod`, `chown`, `utimes`, `truncate`.
+    fn setattr(_idmap: Idmap, _dentry: &Dentry<Self>, _attr: &Iattr) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The `inode_operations` of a symbolic link. `get_link` is libfs's `simple_get_link`.
+#[vtable]
+pub trait SymlinkOperations: FileSystem {
+    /// `chown`, `utimes` of the link itself.
+    fn setattr(_idmap: Idmap, _dentry: &Dentry<Self>, _attr: &Iattr) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The `file_operations` of a regular file. Writes are `generic_file_write_iter`, over
+/// [`AddressSpaceOperations`]; `mmap` installs [`VmOperations`].
+#[vtable]
+pub trait FileOperations: FileSystem {
+    /// Reads from the file at `iocb`'s position.
+    fn read_iter(_iocb: &mut Kiocb<Self>, _iter: &mut IovIter) -> Result<usize> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `lseek`, SEEK_DATA and SEEK_HOLE included.
+    fn llseek(_file: &File<Self>, _offset: i64, _whence: i32) -> Result<i64> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `fallocate(2)`.
+    fn fallocate(_file: &File<Self>, _mode: i32, _offset: i64, _len: i64) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The `address_space_operations` of a regular file's page cache. Folios are dirtied
+/// with `noop_dirty_folio`, migrate with `migrate_folio`, and are kept when memory
+/// failure hits them.
+#[vtable]
+pub trait AddressSpaceOperations: FileSystem {
+    /// The locked folio a buffered write of `len` bytes at `pos` copies into.
+    fn write_begin(_inode: &Inode<Self>, _pos: i64, _len: u32) -> Result<LockedFolio> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Finishes a buffered write of `copied` bytes at `pos`; returns how many count.
+    fn write_end(_inode: &Inode<Self>, _pos: i64, _copied: u32, _folio: LockedFolio) -> u32 {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The `vm_operations_struct` of a mapping of a regular file. `map_pages` is
+/// `filemap_map_pages`.
+#[vtable]
+pub trait VmOperations: FileSystem {
+    /// A page fault on a mapping of the file.
+    fn fault(_vmf: VmFault<'_, Self>) -> FaultResult {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// A write to a page mapped read-only in a shared mapping.
+    fn page_mkwrite(_vmf: PageMkwrite<'_, Self>) -> FaultResult {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+// The tables, one per trait. Each is a constant, promoted to static storage where it is
+// used; a slot whose method the filesystem does not implement stays empty (`HAS_*`).
+
+/// Picks the trampoline of an optional slot.
+macro_rules! slot {
+    ($has:expr, $f:expr) => {
+        if $has {
+            Some($f)
+        } else {
+            None
+        }
+    };
+}
+
+struct DirTable<T>(PhantomData<T>);
+
+impl<T: DirOperations> DirTable<T> {
+    const OPS: bindings::inode_operations = {
         // SAFETY: All-zero is a valid `struct inode_operations`: no callbacks.
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
         ops.lookup = Some(bindings::simple_lookup);
-        ops.create = Some(create::<T>);
-        ops.link = Some(link::<T>);
-        ops.unlink = Some(unlink::<T>);
-        ops.symlink = Some(symlink::<T>);
-        ops.mkdir = Some(mkdir::<T>);
-        ops.rmdir = Some(rmdir::<T>);
-        ops.mknod = Some(mknod::<T>);
-        ops.rename = Some(rename::<T>);
-        ops.tmpfile = Some(tmpfile::<T>);
-        ops.setattr = Some(setattr::<T>);
+        ops.create = slot!(T::HAS_MKNOD, create::<T>);
+        ops.mkdir = slot!(T::HAS_MKNOD, mkdir::<T>);
+        ops.mknod = slot!(T::HAS_MKNOD, mknod::<T>);
+        ops.link = slot!(T::HAS_LINK, link::<T>);
+        ops.unlink = slot!(T::HAS_UNLINK, unlink::<T>);
+        ops.symlink = slot!(T::HAS_SYMLINK, symlink::<T>);
+        ops.rmdir = slot!(T::HAS_RMDIR, rmdir::<T>);
+        ops.rename = slot!(T::HAS_RENAME, rename::<T>);
+        ops.tmpfile = slot!(T::HAS_TMPFILE, tmpfile::<T>);
+        ops.setattr = slot!(T::HAS_SETATTR, dir_setattr::<T>);
         ops
     };
+}
 
-    const FILE_INODE_OPS: bindings::inode_operations = {
+struct FileInodeTable<T>(PhantomData<T>);
+
+impl<T: FileInodeOperations> FileInodeTable<T> {
+    const OPS: bindings::inode_operations = {
         // SAFETY: As above.
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
-        ops.setattr = Some(setattr::<T>);
+        ops.setattr = slot!(T::HAS_SETATTR, file_setattr::<T>);
         ops
     };
+}
 
-    const SYMLINK_INODE_OPS: bindings::inode_operations = {
+struct SymlinkTable<T>(PhantomData<T>);
+
+impl<T: SymlinkOperations> SymlinkTable<T> {
+    const OPS: bindings::inode_operations = {
         // SAFETY: As above.
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
         ops.get_link = Some(bindings::simple_get_link);
-        ops.setattr = Some(setattr::<T>);
+        ops.setattr = slot!(T::HAS_SETATTR, symlink_setattr::<T>);
         ops
     };
+}
 
-    const FILE_OPS: bindings::file_operations = {
+struct FileTable<T>(PhantomData<T>);
+
+impl<T: FileOperations + VmOperations> FileTable<T> {
+    const OPS: bindings::file_operations = {
         // SAFETY: All-zero is a valid `struct file_operations`: no callbacks.
         let mut ops: bindings::file_operations = unsafe { core::mem::zeroed() };
-        ops.llseek = Some(llseek::<T>);
-        ops.read_iter = Some(read_iter::<T>);
+        ops.llseek = if T::HAS_LLSEEK {
+            Some(llseek::<T>)
+        } else {
+            Some(bindings::generic_file_llseek)
+        };
+        ops.read_iter = slot!(T::HAS_READ_ITER, read_iter::<T>);
         ops.write_iter = Some(bindings::generic_file_write_iter);
         ops.mmap = Some(mmap::<T>);
         ops.open = Some(bindings::generic_file_open);
         ops.fsync = Some(bindings::noop_fsync);
         ops.splice_read = Some(splice_read_by_page);
         ops.splice_write = Some(bindings::iter_file_splice_write);
-        ops.fallocate = Some(fallocate::<T>);
+        ops.fallocate = slot!(T::HAS_FALLOCATE, fallocate::<T>);
         ops
     };
+}
 
-    const ADDRESS_SPACE_OPS: bindings::address_space_operations = {
+struct AddressSpaceTable<T>(PhantomData<T>);
+
+impl<T: AddressSpaceOperations> AddressSpaceTable<T> {
+    const OPS: bindings::address_space_operations = {
         // SAFETY: All-zero is a valid `struct address_space_operations`.
         let mut ops: bindings::address_space_operations = unsafe { core::mem::zeroed() };
         ops.dirty_folio = Some(bindings::noop_dirty_folio);
-        ops.write_begin = Some(write_begin::<T>);
-        ops.write_end = Some(write_end::<T>);
+        ops.write_begin = slot!(T::HAS_WRITE_BEGIN, write_begin::<T>);
+        ops.write_end = slot!(T::HAS_WRITE_END, write_end::<T>);
         ops.error_remove_folio = Some(keep_poisoned_folio);
         // Folios are allocated movable (the mapping's GFP_HIGHUSER_MOVABLE), so they
         // must be migratable, or compaction, CMA and memory offlining fail on each of
@@ -172,40 +295,44 @@ impl<T: FileSystem> Tables<T> {
         }
         ops
     };
+}
 
-    const VM_OPS: bindings::vm_operations_struct = {
+struct VmTable<T>(PhantomData<T>);
+
+impl<T: VmOperations> VmTable<T> {
+    const OPS: bindings::vm_operations_struct = {
         // SAFETY: All-zero is a valid `struct vm_operations_struct`.
         let mut ops: bindings::vm_operations_struct = unsafe { core::mem::zeroed() };
-        ops.fault = Some(fault::<T>);
+        ops.fault = slot!(T::HAS_FAULT, fault::<T>);
         ops.map_pages = Some(bindings::filemap_map_pages);
-        ops.page_mkwrite = Some(page_mkwrite::<T>);
+        ops.page_mkwrite = slot!(T::HAS_PAGE_MKWRITE, page_mkwrite::<T>);
         ops
     };
 }
 
-pub(crate) fn dir_inode_ops<T: FileSystem>() -> &'static bindings::inode_operations {
-    const { &Tables::<T>::DIR_INODE_OPS }
+pub(crate) fn dir_inode_ops<T: Operations>() -> &'static bindings::inode_operations {
+    const { &DirTable::<T>::OPS }
 }
 
-pub(crate) fn file_inode_ops<T: FileSystem>() -> &'static bindings::inode_operations {
-    const { &Tables::<T>::FILE_INODE_OPS }
+pub(crate) fn file_inode_ops<T: Operations>() -> &'static bindings::inode_operations {
+    const { &FileInodeTable::<T>::OPS }
 }
 
-pub(crate) fn symlink_inode_ops<T: FileSystem>() -> &'static bindings::inode_operations {
-    const { &Tables::<T>::SYMLINK_INODE_OPS }
+pub(crate) fn symlink_inode_ops<T: Operations>() -> &'static bindings::inode_operations {
+    const { &SymlinkTable::<T>::OPS }
 }
 
-pub(crate) fn special_inode_ops<T: FileSystem>() -> &'static bindings::inode_operations {
+pub(crate) fn special_inode_ops<T: Operations>() -> &'static bindings::inode_operations {
     // A device, fifo or socket inode needs only attribute changes from us.
-    const { &Tables::<T>::FILE_INODE_OPS }
+    const { &FileInodeTable::<T>::OPS }
 }
 
-pub(crate) fn file_ops<T: FileSystem>() -> &'static bindings::file_operations {
-    const { &Tables::<T>::FILE_OPS }
+pub(crate) fn file_ops<T: Operations>() -> &'static bindings::file_operations {
+    const { &FileTable::<T>::OPS }
 }
 
-pub(crate) fn address_space_ops<T: FileSystem>() -> &'static bindings::address_space_operations {
-    const { &Tables::<T>::ADDRESS_SPACE_OPS }
+pub(crate) fn address_space_ops<T: Operations>() -> &'static bindings::address_space_operations {
+    const { &AddressSpaceTable::<T>::OPS }
 }
 
 // The trampolines. The VFS calls each with valid objects of this filesystem, holding the
@@ -216,7 +343,7 @@ pub(crate) fn address_space_ops<T: FileSystem>() -> &'static bindings::address_s
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn create<T: FileSystem>(
+unsafe extern "C" fn create<T: DirOperations>(
     idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
@@ -239,7 +366,7 @@ unsafe extern "C" fn create<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn mkdir<T: FileSystem>(
+unsafe extern "C" fn mkdir<T: DirOperations>(
     idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
@@ -261,7 +388,7 @@ unsafe extern "C" fn mkdir<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn mknod<T: FileSystem>(
+unsafe extern "C" fn mknod<T: DirOperations>(
     idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
@@ -284,7 +411,7 @@ unsafe extern "C" fn mknod<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn symlink<T: FileSystem>(
+unsafe extern "C" fn symlink<T: DirOperations>(
     idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
@@ -305,7 +432,7 @@ unsafe extern "C" fn symlink<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn link<T: FileSystem>(
+unsafe extern "C" fn link<T: DirOperations>(
     old: *mut bindings::dentry,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
@@ -324,7 +451,7 @@ unsafe extern "C" fn link<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn unlink<T: FileSystem>(
+unsafe extern "C" fn unlink<T: DirOperations>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
@@ -336,7 +463,7 @@ unsafe extern "C" fn unlink<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn rmdir<T: FileSystem>(
+unsafe extern "C" fn rmdir<T: DirOperations>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
@@ -348,7 +475,7 @@ unsafe extern "C" fn rmdir<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn rename<T: FileSystem>(
+unsafe extern "C" fn rename<T: DirOperations>(
     idmap: *mut bindings::mnt_idmap,
     old_dir: *mut bindings::inode,
     old: *mut bindings::dentry,
@@ -373,7 +500,7 @@ unsafe extern "C" fn rename<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn tmpfile<T: FileSystem>(
+unsafe extern "C" fn tmpfile<T: DirOperations>(
     idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     file: *mut bindings::file,
@@ -392,18 +519,20 @@ unsafe extern "C" fn tmpfile<T: FileSystem>(
     unsafe { bindings::finish_open_simple(file, to_errno(r)) }
 }
 
+/// `setattr` of each inode table, with the method of its trait.
+///
 /// # Safety
 ///
-/// Called by the VFS or the mm with valid objects of `T`, as the note above the
-/// trampolines says.
-unsafe extern "C" fn setattr<T: FileSystem>(
+/// Called by a trampoline with the arguments the VFS passed it.
+unsafe fn setattr_with<T: FileSystem>(
+    f: fn(Idmap, &Dentry<T>, &Iattr) -> Result,
     idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,
     attr: *mut bindings::iattr,
 ) -> c_int {
     // SAFETY: See the note above the trampolines.
     to_errno(unsafe {
-        T::setattr(
+        f(
             Idmap(idmap),
             Dentry::from_raw(dentry),
             Iattr::from_raw(attr),
@@ -415,7 +544,46 @@ unsafe extern "C" fn setattr<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn read_iter<T: FileSystem>(
+unsafe extern "C" fn dir_setattr<T: DirOperations>(
+    idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    attr: *mut bindings::iattr,
+) -> c_int {
+    // SAFETY: The VFS's arguments, as `setattr_with` requires.
+    unsafe { setattr_with(<T as DirOperations>::setattr, idmap, dentry, attr) }
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn file_setattr<T: FileInodeOperations>(
+    idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    attr: *mut bindings::iattr,
+) -> c_int {
+    // SAFETY: The VFS's arguments, as `setattr_with` requires.
+    unsafe { setattr_with(<T as FileInodeOperations>::setattr, idmap, dentry, attr) }
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn symlink_setattr<T: SymlinkOperations>(
+    idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    attr: *mut bindings::iattr,
+) -> c_int {
+    // SAFETY: The VFS's arguments, as `setattr_with` requires.
+    unsafe { setattr_with(<T as SymlinkOperations>::setattr, idmap, dentry, attr) }
+}
+
+/// # Safety
+///
+/// Called by the VFS or the mm with valid objects of `T`, as the note above the
+/// trampolines says.
+unsafe extern "C" fn read_iter<T: FileOperations>(
     iocb: *mut bindings::kiocb,
     iter: *mut bindings::iov_iter,
 ) -> isize {
@@ -430,7 +598,7 @@ unsafe extern "C" fn read_iter<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn llseek<T: FileSystem>(
+unsafe extern "C" fn llseek<T: FileOperations>(
     file: *mut bindings::file,
     offset: bindings::loff_t,
     whence: c_int,
@@ -446,7 +614,7 @@ unsafe extern "C" fn llseek<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn mmap<T: FileSystem>(
+unsafe extern "C" fn mmap<T: VmOperations>(
     file: *mut bindings::file,
     vma: *mut bindings::vm_area_struct,
 ) -> c_int {
@@ -454,7 +622,7 @@ unsafe extern "C" fn mmap<T: FileSystem>(
     // the table is static.
     unsafe {
         File::<T>::from_raw(file).accessed();
-        (*vma).vm_ops = const { &Tables::<T>::VM_OPS };
+        (*vma).vm_ops = const { &VmTable::<T>::OPS };
     }
     0
 }
@@ -463,7 +631,7 @@ unsafe extern "C" fn mmap<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn write_begin<T: FileSystem>(
+unsafe extern "C" fn write_begin<T: AddressSpaceOperations>(
     _file: *mut bindings::file,
     mapping: *mut bindings::address_space,
     pos: bindings::loff_t,
@@ -488,7 +656,7 @@ unsafe extern "C" fn write_begin<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn write_end<T: FileSystem>(
+unsafe extern "C" fn write_end<T: AddressSpaceOperations>(
     _file: *mut bindings::file,
     mapping: *mut bindings::address_space,
     pos: bindings::loff_t,
@@ -512,7 +680,7 @@ unsafe extern "C" fn write_end<T: FileSystem>(
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn fault<T: FileSystem>(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
+unsafe extern "C" fn fault<T: VmOperations>(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
     // Where the handler parks its file reference if it releases the fault lock: dropped
     // (`fput`) only after the handler has returned.
     let mut pin: PinSlot<T> = None;
@@ -525,7 +693,7 @@ unsafe extern "C" fn fault<T: FileSystem>(vmf: *mut bindings::vm_fault) -> bindi
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
-unsafe extern "C" fn page_mkwrite<T: FileSystem>(
+unsafe extern "C" fn page_mkwrite<T: VmOperations>(
     vmf: *mut bindings::vm_fault,
 ) -> bindings::vm_fault_t {
     // SAFETY: The mm passes the fault of `.page_mkwrite` on a VMA whose operations are
@@ -586,7 +754,7 @@ unsafe extern "C" fn keep_poisoned_folio(
 /// # Safety
 ///
 /// Called by the VFS with an open file of `T`, under no lock of ours.
-unsafe extern "C" fn fallocate<T: FileSystem>(
+unsafe extern "C" fn fallocate<T: FileOperations>(
     file: *mut bindings::file,
     mode: c_int,
     offset: bindings::loff_t,
