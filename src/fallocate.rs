@@ -25,7 +25,7 @@ use crate::file::falloc::{KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE};
 use crate::file::File;
 use crate::file_range::ByteRange;
 use crate::filesystem::Rshmem;
-use crate::inode::Inode;
+use crate::inode::{Inode, LockedInode};
 use crate::mm::PAGE_SIZE;
 use crate::punch_wait::punch_published;
 use crate::rshmem_inode::{get_folio, recalc};
@@ -43,14 +43,14 @@ pub fn fallocate(file: &File<Rshmem>, mode: i32, offset: i64, len: i64) -> Resul
     }
     let range = ByteRange::new(offset, len)?;
     let inode = file.inode();
-    let _guard = inode.lock();
+    let inode = inode.lock();
     // Set-id bits go before anything changes, as on ext4 and xfs: if that fails, the
     // call fails having done nothing, rather than after the work is done.
     file.remove_privs()?;
     if mode & PUNCH_HOLE != 0 {
-        punch(inode, range);
+        punch(&inode, range);
     } else {
-        allocate(inode, mode, range)?;
+        allocate(&inode, mode, range)?;
     }
     // Then the times, on success only, as on tmpfs. generic_update_time() cannot fail,
     // and the data is changed already: nothing is left to report.
@@ -86,7 +86,7 @@ fn punch(inode: &Inode<Rshmem>, range: ByteRange) {
 /// Allocates the pages of `range`; with ZERO_RANGE, zeroes the range. On failure
 /// (ENOSPC, ENOMEM, a fatal signal) it removes again the pages this call added and that
 /// nothing has written or mapped since, and changes nothing else.
-fn allocate(inode: &Inode<Rshmem>, mode: i32, range: ByteRange) -> Result {
+fn allocate(inode: &LockedInode<Rshmem>, mode: i32, range: ByteRange) -> Result {
     // RLIMIT_FSIZE and s_maxbytes (EFBIG), even with KEEP_SIZE, as on tmpfs.
     inode.newsize_ok(range.end_pos())?;
     let pages = range.pages();

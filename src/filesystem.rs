@@ -20,7 +20,7 @@ use crate::namespace;
 use crate::rshmem_inode::{self, RshmemInode};
 use crate::seq_file::SeqFile;
 use crate::space::Space;
-use crate::super_block::{SuperBlock, SuperOperations, SuperParams};
+use crate::super_block::{New, SuperBlock, SuperOperations, SuperParams};
 use crate::vfs::FileSystem;
 use kernel::c_str;
 use kernel::prelude::*;
@@ -108,7 +108,7 @@ impl FileSystem for Rshmem {
         }? Error)
     }
 
-    fn fill_super(sb: &SuperBlock<Self>, opts: &MountOptions) -> Result {
+    fn fill_super(sb: &SuperBlock<Self, New>, opts: &MountOptions) -> Result {
         sb.set_params(&SuperParams {
             magic: RSHMEM_MAGIC,
             maxbytes: MAX_LFS_FILESIZE,

@@ -121,20 +121,6 @@ impl<T: FileSystem> Inode<T> {
         unsafe { bindings::i_size_read(self.as_ptr()) }
     }
 
-    /// Sets the file size, `i_size_write`. Writers are serialised by `i_rwsem`, which
-    /// the VFS holds around every call that changes a size here.
-    pub fn set_size(&self, size: i64) {
-        // SAFETY: The inode is valid; on 64-bit the write is a single store.
-        unsafe { bindings::i_size_write(self.as_ptr(), size) };
-    }
-
-    /// Adds `delta` to a directory's size (tmpfs's bogus entry sizes). The caller holds
-    /// the directory's `i_rwsem`.
-    pub fn add_dir_size(&self, delta: i64) {
-        // SAFETY: The inode is valid; the VFS holds the directory's `i_rwsem`.
-        unsafe { (*self.as_ptr()).i_size += delta };
-    }
-
     /// The link count.
     pub fn nlink(&self) -> u32 {
         // SAFETY: Reading a field of a valid inode.
@@ -203,8 +189,63 @@ impl<T: FileSystem> Inode<T> {
     }
 }
 
-/// Holds an inode's `i_rwsem` for writing.
+/// An inode whose `i_rwsem` its holder may act under: the view through which the fields
+/// that `i_rwsem` serialises are changed. The trampolines make one where the VFS holds
+/// the lock (Documentation/filesystems/locking.rst), [`Inode::lock`] where the
+/// filesystem takes it, and [`NewInode`] for an inode no one else can reach yet.
+///
+/// # Invariants
+///
+/// For as long as the reference exists, the inode's `i_rwsem` is held for writing on
+/// behalf of its holder, or the inode is new and only its holder's.
+#[repr(transparent)]
+pub struct LockedInode<T: FileSystem>(Inode<T>);
+
+impl<T: FileSystem> LockedInode<T> {
+    /// # Safety
+    ///
+    /// `ptr` is a valid inode of `T` that outlives `'a`, whose `i_rwsem` is held for
+    /// writing for `'a` on behalf of the caller.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::inode) -> &'a Self {
+        // SAFETY: `LockedInode` is `repr(transparent)`; validity is the caller's promise.
+        // INVARIANT: The caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Sets the file size, `i_size_write`, whose writers `i_rwsem` serialises.
+    pub fn set_size(&self, size: i64) {
+        // SAFETY: The inode is valid, and its `i_rwsem` held (type invariant); on 64-bit
+        // the write is a single store, which `i_size_read` takes as it is.
+        unsafe { bindings::i_size_write(self.as_ptr(), size) };
+    }
+
+    /// Adds `delta` to a directory's size (tmpfs's bogus entry sizes).
+    pub fn add_dir_size(&self, delta: i64) {
+        // SAFETY: The inode is valid, and its `i_rwsem` held (type invariant).
+        unsafe { (*self.as_ptr()).i_size += delta };
+    }
+}
+
+impl<T: FileSystem> core::ops::Deref for LockedInode<T> {
+    type Target = Inode<T>;
+
+    fn deref(&self) -> &Inode<T> {
+        &self.0
+    }
+}
+
+/// Holds an inode's `i_rwsem` for writing; gives the [`LockedInode`] view.
 pub struct InodeLockGuard<'a, T: FileSystem>(&'a Inode<T>);
+
+impl<T: FileSystem> core::ops::Deref for InodeLockGuard<'_, T> {
+    type Target = LockedInode<T>;
+
+    fn deref(&self) -> &LockedInode<T> {
+        // SAFETY: The guard holds the inode's `i_rwsem` for writing until it is dropped,
+        // which the borrow of the guard outlives not.
+        unsafe { LockedInode::from_raw(self.0.as_ptr()) }
+    }
+}
 
 impl<T: FileSystem> Drop for InodeLockGuard<'_, T> {
     fn drop(&mut self) {
@@ -250,10 +291,12 @@ impl<T: FileSystem> NewInode<T> {
         Ok(Self(inode, PhantomData))
     }
 
-    /// The inode, to read or update like any other.
-    pub fn inode(&self) -> &Inode<T> {
-        // SAFETY: The inode is valid (type invariant) and belongs to a superblock of `T`.
-        unsafe { Inode::from_raw(self.0) }
+    /// The inode, to read or update like any other; a new inode is only ours, so it
+    /// may be changed as if its `i_rwsem` were held.
+    pub fn inode(&self) -> &LockedInode<T> {
+        // SAFETY: The inode is valid (type invariant) and belongs to a superblock of `T`;
+        // no one else can reach it until it is handed over, which consumes `self`.
+        unsafe { LockedInode::from_raw(self.0) }
     }
 
     /// Sets the mode and owner as `inode_init_owner` does: owner from the caller's fs

@@ -17,7 +17,7 @@ use crate::errno;
 use crate::file::TmpFile;
 use crate::filesystem::Rshmem;
 use crate::inode::mode::S_IFLNK;
-use crate::inode::{FileType, Inode, NewInode, NewKind};
+use crate::inode::{FileType, Inode, LockedInode, NewInode, NewKind};
 use crate::mm::PAGE_SIZE;
 use crate::super_block::SuperBlock;
 use crate::vfs::{DirOperations, FileInodeOperations, SymlinkOperations};
@@ -54,7 +54,7 @@ pub fn new_inode(
 }
 
 /// A new entry in `dir`: its size, times and change counter.
-fn entry_added(dir: &Inode<Rshmem>) {
+fn entry_added(dir: &LockedInode<Rshmem>) {
     dir.add_dir_size(BOGO_DIRENT_SIZE);
     dir.touch_mtime_ctime();
     dir.inc_iversion();
@@ -66,7 +66,7 @@ impl DirOperations for Rshmem {
     /// Creates a regular file, directory, device, fifo or socket.
     fn mknod(
         idmap: Idmap,
-        dir: &Inode<Rshmem>,
+        dir: &LockedInode<Rshmem>,
         dentry: &Dentry<Rshmem>,
         mode: u16,
         dev: u32,
@@ -92,7 +92,7 @@ impl DirOperations for Rshmem {
     /// Creates a symbolic link.
     fn symlink(
         idmap: Idmap,
-        dir: &Inode<Rshmem>,
+        dir: &LockedInode<Rshmem>,
         dentry: &Dentry<Rshmem>,
         target: &CStr,
     ) -> Result {
@@ -114,7 +114,7 @@ impl DirOperations for Rshmem {
 
     /// Creates a hard link. Each link beyond the first is charged as an inode (its dentry
     /// is pinned memory), except the first link of an O_TMPFILE file, already charged.
-    fn link(old: &Dentry<Rshmem>, dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
+    fn link(old: &Dentry<Rshmem>, dir: &LockedInode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
         let inode = old.inode().ok_or(ENOENT)?;
         let space = &dir.super_block().info().space;
         if inode.nlink() > 0 {
@@ -128,7 +128,7 @@ impl DirOperations for Rshmem {
     }
 
     /// Removes a name.
-    fn unlink(dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
+    fn unlink(dir: &LockedInode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
         let inode = dentry.inode().ok_or(ENOENT)?;
         if inode.nlink() > 1 && inode.file_type() != FileType::Directory {
             dir.super_block().info().space.free_inode();
@@ -145,7 +145,7 @@ impl DirOperations for Rshmem {
     }
 
     /// Removes an empty directory.
-    fn rmdir(dir: &Inode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
+    fn rmdir(dir: &LockedInode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
         if !dentry.is_empty_dir() {
             return Err(errno::ENOTEMPTY());
         }
@@ -161,9 +161,9 @@ impl DirOperations for Rshmem {
     /// ENOTDIR), and RENAME_NOREPLACE against an existing target (EEXIST).
     fn rename(
         _idmap: Idmap,
-        old_dir: &Inode<Rshmem>,
+        old_dir: &LockedInode<Rshmem>,
         old: &Dentry<Rshmem>,
-        new_dir: &Inode<Rshmem>,
+        new_dir: &LockedInode<Rshmem>,
         new: &Dentry<Rshmem>,
         flags: u32,
     ) -> Result {
@@ -206,8 +206,13 @@ impl DirOperations for Rshmem {
     }
 
     /// `chmod`, `chown`, `utimes` of a directory: as for any inode (`truncate.rs`).
-    fn setattr(idmap: Idmap, dentry: &Dentry<Rshmem>, attr: &Iattr) -> Result {
-        <Rshmem as FileInodeOperations>::setattr(idmap, dentry, attr)
+    fn setattr(
+        idmap: Idmap,
+        dentry: &Dentry<Rshmem>,
+        inode: &LockedInode<Rshmem>,
+        attr: &Iattr,
+    ) -> Result {
+        <Rshmem as FileInodeOperations>::setattr(idmap, dentry, inode, attr)
     }
 }
 
@@ -215,7 +220,12 @@ impl DirOperations for Rshmem {
 #[vtable]
 impl SymlinkOperations for Rshmem {
     /// `chown`, `utimes` of the link: as for any inode (`truncate.rs`).
-    fn setattr(idmap: Idmap, dentry: &Dentry<Rshmem>, attr: &Iattr) -> Result {
-        <Rshmem as FileInodeOperations>::setattr(idmap, dentry, attr)
+    fn setattr(
+        idmap: Idmap,
+        dentry: &Dentry<Rshmem>,
+        inode: &LockedInode<Rshmem>,
+        attr: &Iattr,
+    ) -> Result {
+        <Rshmem as FileInodeOperations>::setattr(idmap, dentry, inode, attr)
     }
 }

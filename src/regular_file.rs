@@ -19,7 +19,7 @@ use crate::file::whence::{SEEK_DATA, SEEK_HOLE};
 use crate::file::File;
 use crate::filesystem::Rshmem;
 use crate::folio::LockedFolio;
-use crate::inode::Inode;
+use crate::inode::LockedInode;
 use crate::iov_iter::{IovIter, Kiocb};
 use crate::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::rshmem_inode::get_folio;
@@ -141,7 +141,7 @@ impl AddressSpaceOperations for Rshmem {
     /// `write_begin`: the locked folio that bytes `[pos, pos + len)` are copied into.
     /// A folio not uptodate (new, or preallocated) is zeroed around what was copied in
     /// `write_end`, so a short copy leaves zeros, never stale memory.
-    fn write_begin(inode: &Inode<Rshmem>, pos: i64, _len: u32) -> Result<LockedFolio> {
+    fn write_begin(inode: &LockedInode<Rshmem>, pos: i64, _len: u32) -> Result<LockedFolio> {
         // generic_write_checks() keeps `pos` within `[0, s_maxbytes)`.
         let pos = u64::try_from(pos).map_err(|_| EINVAL)?;
         let (folio, _) = get_folio(inode, pos >> PAGE_SHIFT)?;
@@ -154,7 +154,7 @@ impl AddressSpaceOperations for Rshmem {
 
     /// `write_end`: extends the file to what was copied. `i_rwsem` is held, so the size
     /// cannot move under us.
-    fn write_end(inode: &Inode<Rshmem>, pos: i64, copied: u32, folio: LockedFolio) -> u32 {
+    fn write_end(inode: &LockedInode<Rshmem>, pos: i64, copied: u32, folio: LockedFolio) -> u32 {
         // A new or preallocated folio: zero what the write did not cover, then uptodate;
         // and only then the new size. Reads take no folio lock (`read_iter`): one that sees
         // the new size (i_size_read() is an acquire, i_size_write() a release) must also

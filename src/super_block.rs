@@ -15,14 +15,34 @@ use kernel::error::VTABLE_DEFAULT_ERROR;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
-/// A superblock of filesystem `T`.
+/// The state of a superblock that `fill_super` is setting up: alone, under `s_umount`,
+/// invisible to everyone else. Only in this state may its fixed parameters and root
+/// be set.
+pub struct New;
+
+/// The state of a superblock that is set up and may be in use by anyone.
+pub struct Ready;
+
+/// A superblock of filesystem `T`, in state `S` ([`New`] or [`Ready`]).
 ///
 /// # Invariants
 ///
-/// Once `fill_super` has run, `s_fs_info` points to a `T::Info` that lives until
-/// `kill_sb`.
+/// `s_fs_info` points to a `T::Info` that lives until `kill_sb`: superblocks are handed
+/// out only from the moment `fill_super` has set it. A `SuperBlock<T, New>` is only
+/// made by the `fill_super` trampoline, for the superblock it sets up.
 #[repr(transparent)]
-pub struct SuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
+pub struct SuperBlock<T: FileSystem, S = Ready>(Opaque<bindings::super_block>, PhantomData<(T, S)>);
+
+impl<T: FileSystem> core::ops::Deref for SuperBlock<T, New> {
+    type Target = SuperBlock<T>;
+
+    /// What any superblock offers (its info, creating inodes) a new one offers too.
+    fn deref(&self) -> &SuperBlock<T> {
+        // SAFETY: The same superblock; `SuperBlock` is `repr(transparent)` whatever its
+        // state, and everything `Ready` allows is valid during `fill_super`.
+        unsafe { SuperBlock::from_raw(self.0.get()) }
+    }
+}
 
 /// The fixed parameters of a superblock.
 pub struct SuperParams {
@@ -56,11 +76,14 @@ impl<T: FileSystem> SuperBlock<T> {
         // handed out only from `fill_super` on.
         unsafe { &*(*self.0.get()).s_fs_info.cast::<T::Info>() }
     }
+}
 
+impl<T: FileSystem> SuperBlock<T, New> {
     /// Sets the fixed parameters; `fill_super` does this first.
     pub fn set_params(&self, p: &SuperParams) {
         let sb = self.0.get();
-        // SAFETY: The superblock is being set up by `fill_super`, alone, under `s_umount`.
+        // SAFETY: The superblock is being set up by `fill_super`, alone, under `s_umount`
+        // (type invariant: the state is `New`).
         unsafe {
             (*sb).s_magic = p.magic;
             (*sb).s_maxbytes = p.maxbytes;
@@ -73,7 +96,8 @@ impl<T: FileSystem> SuperBlock<T> {
     /// Makes `inode` the root directory; `fill_super` does this last.
     pub fn set_root(&self, inode: NewInode<T>) -> Result {
         // SAFETY: `d_make_root` takes over the reference `inode` holds (and drops it on
-        // failure); the superblock is being set up by `fill_super`, alone.
+        // failure); the superblock is being set up by `fill_super`, alone (type
+        // invariant).
         unsafe {
             let root = bindings::d_make_root(inode.into_raw());
             if root.is_null() {
@@ -157,8 +181,10 @@ pub(crate) unsafe extern "C" fn fill_super<T: Operations>(
         (*sb).s_fs_info = KBox::into_raw(info).cast();
         (*sb).s_op = const { &Tables::<T>::SUPER_OPS };
     }
-    // SAFETY: `sb` is valid and now has its info.
-    to_errno(T::fill_super(unsafe { SuperBlock::from_raw(sb) }, opts))
+    // SAFETY: `sb` is valid and now has its info; it is new, and ours alone.
+    // INVARIANT: The one `SuperBlock<T, New>`, made for the superblock set up here.
+    let new = unsafe { &*sb.cast::<SuperBlock<T, New>>() };
+    to_errno(T::fill_super(new, opts))
 }
 
 /// `file_system_type::kill_sb`.

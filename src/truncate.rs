@@ -13,7 +13,7 @@
 use crate::attr::{Iattr, Idmap};
 use crate::dentry::Dentry;
 use crate::filesystem::Rshmem;
-use crate::inode::Inode;
+use crate::inode::LockedInode;
 use crate::mm::PAGE_SIZE;
 use crate::rshmem_inode::recalc;
 use crate::vfs::FileInodeOperations;
@@ -24,8 +24,12 @@ use kernel::prelude::*;
 #[vtable]
 impl FileInodeOperations for Rshmem {
     /// `setattr`: permission checks, then a size change if any, then the rest.
-    fn setattr(idmap: Idmap, dentry: &Dentry<Rshmem>, attr: &Iattr) -> Result {
-        let inode = dentry.inode().ok_or(ENOENT)?;
+    fn setattr(
+        idmap: Idmap,
+        dentry: &Dentry<Rshmem>,
+        inode: &LockedInode<Rshmem>,
+        attr: &Iattr,
+    ) -> Result {
         attr.prepare(idmap, dentry)?;
         if let Some(new) = attr.size() {
             let old = inode.size();
@@ -49,7 +53,7 @@ impl FileInodeOperations for Rshmem {
 /// 4. unmap again: a fault that passed its EOF check before step 1 may have mapped a
 ///    folio after step 2 (it holds the folio lock, so step 3 waits for it), and private
 ///    COW copies made meanwhile go too.
-fn set_size(inode: &Inode<Rshmem>, old: i64, new: i64) {
+fn set_size(inode: &LockedInode<Rshmem>, old: i64, new: i64) {
     inode.set_size(new);
     if new < old {
         let mapping = inode.mapping();

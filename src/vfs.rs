@@ -10,9 +10,9 @@ use crate::file::{File, TmpFile};
 use crate::folio::LockedFolio;
 use crate::fs_context::{to_errno, FsContext};
 use crate::fs_parser::Param;
-use crate::inode::Inode;
+use crate::inode::{Inode, LockedInode};
 use crate::iov_iter::{IovIter, Kiocb};
-use crate::super_block::{SuperBlock, SuperOperations};
+use crate::super_block::{New, SuperBlock, SuperOperations};
 use crate::vm_fault::{FaultResult, PageMkwrite, PinSlot, VmFault};
 use core::ffi::{c_int, c_uint, c_void};
 use core::marker::PhantomData;
@@ -44,7 +44,7 @@ pub trait FileSystem: Sized + 'static {
     /// Creates the state of a new instance from the options of its mount request.
     fn new_info(opts: &Self::Options) -> impl PinInit<Self::Info, Error>;
     /// Fills in a new superblock, whose info `new_info` made, and gives it a root.
-    fn fill_super(sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
+    fn fill_super(sb: &SuperBlock<Self, New>, opts: &Self::Options) -> Result;
     /// Applies the options of a remount request to a mounted instance.
     fn reconfigure(fc: &FsContext, sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
     /// Initialises the per-inode data of a new inode.
@@ -81,7 +81,7 @@ pub trait DirOperations: FileSystem {
     /// Creates a regular file, directory, device, fifo or socket (by `mode`) at `dentry`.
     fn mknod(
         _idmap: Idmap,
-        _dir: &Inode<Self>,
+        _dir: &LockedInode<Self>,
         _dentry: &Dentry<Self>,
         _mode: u16,
         _dev: u32,
@@ -91,30 +91,30 @@ pub trait DirOperations: FileSystem {
     /// Creates a symbolic link to `target` at `dentry`.
     fn symlink(
         _idmap: Idmap,
-        _dir: &Inode<Self>,
+        _dir: &LockedInode<Self>,
         _dentry: &Dentry<Self>,
         _target: &CStr,
     ) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
     /// Creates a hard link to `old`'s inode at `dentry`.
-    fn link(_old: &Dentry<Self>, _dir: &Inode<Self>, _dentry: &Dentry<Self>) -> Result {
+    fn link(_old: &Dentry<Self>, _dir: &LockedInode<Self>, _dentry: &Dentry<Self>) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
     /// Removes the name `dentry` of a non-directory.
-    fn unlink(_dir: &Inode<Self>, _dentry: &Dentry<Self>) -> Result {
+    fn unlink(_dir: &LockedInode<Self>, _dentry: &Dentry<Self>) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
     /// Removes the empty directory `dentry`.
-    fn rmdir(_dir: &Inode<Self>, _dentry: &Dentry<Self>) -> Result {
+    fn rmdir(_dir: &LockedInode<Self>, _dentry: &Dentry<Self>) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
     /// Renames, with `RENAME_*` flags.
     fn rename(
         _idmap: Idmap,
-        _old_dir: &Inode<Self>,
+        _old_dir: &LockedInode<Self>,
         _old: &Dentry<Self>,
-        _new_dir: &Inode<Self>,
+        _new_dir: &LockedInode<Self>,
         _new: &Dentry<Self>,
         _flags: u32,
     ) -> Result {
@@ -125,7 +125,12 @@ pub trait DirOperations: FileSystem {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
     /// `chmod`, `chown`, `utimes` of a directory.
-    fn setattr(_idmap: Idmap, _dentry: &Dentry<Self>, _attr: &Iattr) -> Result {
+    fn setattr(
+        _idmap: Idmap,
+        _dentry: &Dentry<Self>,
+        _inode: &LockedInode<Self>,
+        _attr: &Iattr,
+    ) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -134,7 +139,12 @@ pub trait DirOperations: FileSystem {
 #[vtable]
 pub trait FileInodeOperations: FileSystem {
     /// `chmod`, `chown`, `utimes`, `truncate`.
-    fn setattr(_idmap: Idmap, _dentry: &Dentry<Self>, _attr: &Iattr) -> Result {
+    fn setattr(
+        _idmap: Idmap,
+        _dentry: &Dentry<Self>,
+        _inode: &LockedInode<Self>,
+        _attr: &Iattr,
+    ) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -143,7 +153,12 @@ pub trait FileInodeOperations: FileSystem {
 #[vtable]
 pub trait SymlinkOperations: FileSystem {
     /// `chown`, `utimes` of the link itself.
-    fn setattr(_idmap: Idmap, _dentry: &Dentry<Self>, _attr: &Iattr) -> Result {
+    fn setattr(
+        _idmap: Idmap,
+        _dentry: &Dentry<Self>,
+        _inode: &LockedInode<Self>,
+        _attr: &Iattr,
+    ) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -172,11 +187,11 @@ pub trait FileOperations: FileSystem {
 #[vtable]
 pub trait AddressSpaceOperations: FileSystem {
     /// The locked folio a buffered write of `len` bytes at `pos` copies into.
-    fn write_begin(_inode: &Inode<Self>, _pos: i64, _len: u32) -> Result<LockedFolio> {
+    fn write_begin(_inode: &LockedInode<Self>, _pos: i64, _len: u32) -> Result<LockedFolio> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
     /// Finishes a buffered write of `copied` bytes at `pos`; returns how many count.
-    fn write_end(_inode: &Inode<Self>, _pos: i64, _copied: u32, _folio: LockedFolio) -> u32 {
+    fn write_end(_inode: &LockedInode<Self>, _pos: i64, _copied: u32, _folio: LockedFolio) -> u32 {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -395,11 +410,12 @@ unsafe extern "C" fn mknod<T: DirOperations>(
     mode: bindings::umode_t,
     dev: bindings::dev_t,
 ) -> c_int {
-    // SAFETY: See the note above the trampolines.
+    // SAFETY: See the note above the trampolines; the VFS holds the `i_rwsem` of the
+    // directories.
     to_errno(unsafe {
         T::mknod(
             Idmap(idmap),
-            Inode::from_raw(dir),
+            LockedInode::from_raw(dir),
             Dentry::from_raw(dentry),
             mode,
             dev,
@@ -417,11 +433,12 @@ unsafe extern "C" fn symlink<T: DirOperations>(
     dentry: *mut bindings::dentry,
     target: *const kernel::ffi::c_char,
 ) -> c_int {
-    // SAFETY: See the note above the trampolines; `target` is a NUL-terminated string.
+    // SAFETY: See the note above the trampolines; the VFS holds the directory's
+    // `i_rwsem`; `target` is a NUL-terminated string.
     to_errno(unsafe {
         T::symlink(
             Idmap(idmap),
-            Inode::from_raw(dir),
+            LockedInode::from_raw(dir),
             Dentry::from_raw(dentry),
             CStr::from_char_ptr(target),
         )
@@ -437,11 +454,12 @@ unsafe extern "C" fn link<T: DirOperations>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: See the note above the trampolines.
+    // SAFETY: See the note above the trampolines; the VFS holds the `i_rwsem` of the
+    // directories.
     to_errno(unsafe {
         T::link(
             Dentry::from_raw(old),
-            Inode::from_raw(dir),
+            LockedInode::from_raw(dir),
             Dentry::from_raw(dentry),
         )
     })
@@ -455,8 +473,9 @@ unsafe extern "C" fn unlink<T: DirOperations>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: See the note above the trampolines.
-    to_errno(unsafe { T::unlink(Inode::from_raw(dir), Dentry::from_raw(dentry)) })
+    // SAFETY: See the note above the trampolines; the VFS holds the `i_rwsem` of the
+    // directories.
+    to_errno(unsafe { T::unlink(LockedInode::from_raw(dir), Dentry::from_raw(dentry)) })
 }
 
 /// # Safety
@@ -467,8 +486,9 @@ unsafe extern "C" fn rmdir<T: DirOperations>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: See the note above the trampolines.
-    to_errno(unsafe { T::rmdir(Inode::from_raw(dir), Dentry::from_raw(dentry)) })
+    // SAFETY: See the note above the trampolines; the VFS holds the `i_rwsem` of the
+    // directories.
+    to_errno(unsafe { T::rmdir(LockedInode::from_raw(dir), Dentry::from_raw(dentry)) })
 }
 
 /// # Safety
@@ -483,13 +503,14 @@ unsafe extern "C" fn rename<T: DirOperations>(
     new: *mut bindings::dentry,
     flags: c_uint,
 ) -> c_int {
-    // SAFETY: See the note above the trampolines.
+    // SAFETY: See the note above the trampolines; the VFS holds the `i_rwsem` of the
+    // directories.
     to_errno(unsafe {
         T::rename(
             Idmap(idmap),
-            Inode::from_raw(old_dir),
+            LockedInode::from_raw(old_dir),
             Dentry::from_raw(old),
-            Inode::from_raw(new_dir),
+            LockedInode::from_raw(new_dir),
             Dentry::from_raw(new),
             flags,
         )
@@ -525,16 +546,18 @@ unsafe extern "C" fn tmpfile<T: DirOperations>(
 ///
 /// Called by a trampoline with the arguments the VFS passed it.
 unsafe fn setattr_with<T: FileSystem>(
-    f: fn(Idmap, &Dentry<T>, &Iattr) -> Result,
+    f: fn(Idmap, &Dentry<T>, &LockedInode<T>, &Iattr) -> Result,
     idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,
     attr: *mut bindings::iattr,
 ) -> c_int {
-    // SAFETY: See the note above the trampolines.
+    // SAFETY: See the note above the trampolines. `notify_change` calls `setattr` on a
+    // positive dentry, with its inode's `i_rwsem` held for writing.
     to_errno(unsafe {
         f(
             Idmap(idmap),
             Dentry::from_raw(dentry),
+            LockedInode::from_raw((*dentry).d_inode),
             Iattr::from_raw(attr),
         )
     })
@@ -641,7 +664,7 @@ unsafe extern "C" fn write_begin<T: AddressSpaceOperations>(
 ) -> c_int {
     // SAFETY: `generic_perform_write` passes the mapping of an inode of `T`, under its
     // `i_rwsem`.
-    let inode = unsafe { Inode::<T>::from_raw((*mapping).host) };
+    let inode = unsafe { LockedInode::<T>::from_raw((*mapping).host) };
     match T::write_begin(inode, pos, len) {
         Ok(folio) => {
             // SAFETY: `foliop` is ours to fill; the lock and reference go to `write_end`.
@@ -669,7 +692,7 @@ unsafe extern "C" fn write_end<T: AddressSpaceOperations>(
     // reference.
     let (inode, folio) = unsafe {
         (
-            Inode::<T>::from_raw((*mapping).host),
+            LockedInode::<T>::from_raw((*mapping).host),
             LockedFolio::from_raw(core::ptr::NonNull::new_unchecked(folio)),
         )
     };
