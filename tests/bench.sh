@@ -34,9 +34,8 @@ kdir=$("$repo/qemu/kernel.sh" dir bench)
 mod=$out/module
 mkdir -p "$mod/src"
 cp "$repo/Kbuild" "$mod/"
-for f in "$repo"/src/*.rs "$repo"/src/*.h; do
-	case "$f" in */bindings_generated.rs) ;; *) cp "$f" "$mod/src/" ;; esac
-done
+(cd "$repo/src" && find . -type f \( -name '*.rs' -o -name '*.h' \) \
+	! -name bindings_generated.rs -exec cp --parents {} "$mod/src/" \;)
 if ! make -C "$kdir" M="$mod" "${KMAKE_TOOLS[@]}" modules >"$out/module.log" 2>&1; then
 	tail -n 30 "$out/module.log"
 	echo "bench: building rshmem.ko for the bench kernel failed" >&2

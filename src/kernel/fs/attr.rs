@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `struct iattr` (attribute changes) and `struct kstatfs` (filesystem statistics).
+
+use crate::kapi::bindings;
+use crate::kapi::fs::dentry::Dentry;
+use crate::kapi::fs::inode::Inode;
+use crate::kapi::fs::FileSystem;
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+/// The idmapping of the mount an operation came through.
+///
+/// # Invariants
+///
+/// `0` is a valid idmapping: one the VFS passed with an operation, or the identity.
+#[derive(Clone, Copy)]
+pub struct Idmap(pub(crate) *mut bindings::mnt_idmap);
+
+impl Idmap {
+    /// The identity mapping, for inodes made without a mount (the root directory).
+    pub fn identity() -> Self {
+        // INVARIANT: `nop_mnt_idmap` is static.
+        Self(&raw mut bindings::nop_mnt_idmap)
+    }
+
+    pub(crate) fn as_ptr(self) -> *mut bindings::mnt_idmap {
+        self.0
+    }
+}
+
+/// An attribute change, as `chmod`, `chown`, `utimes` and `truncate` ask for it.
+#[repr(transparent)]
+pub struct Iattr(Opaque<bindings::iattr>);
+
+/// `ATTR_SIZE`: the change includes a new size.
+const ATTR_SIZE: u32 = bindings::ATTR_SIZE;
+
+impl Iattr {
+    /// # Safety
+    ///
+    /// `ptr` is a valid attribute change that outlives `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::iattr) -> &'a Self {
+        // SAFETY: `Iattr` is `repr(transparent)`; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The new size, if the change sets one.
+    pub fn size(&self) -> Option<i64> {
+        // SAFETY: The iattr is valid.
+        let a = unsafe { &*self.0.get() };
+        (a.ia_valid & ATTR_SIZE != 0).then_some(a.ia_size)
+    }
+
+    /// Checks that the caller may make the change (`setattr_prepare`): ownership,
+    /// permissions, and for a size, the file size limits.
+    pub fn prepare<T: FileSystem>(&self, idmap: Idmap, dentry: &Dentry<T>) -> Result {
+        // SAFETY: All are valid; the VFS holds the inode's `i_rwsem`.
+        kernel::error::to_result(unsafe {
+            bindings::setattr_prepare(idmap.0, dentry.as_ptr(), self.0.get())
+        })
+    }
+
+    /// Copies the changed attributes other than the size into the inode (`setattr_copy`).
+    pub fn copy_to<T: FileSystem>(&self, idmap: Idmap, inode: &Inode<T>) {
+        // SAFETY: As in `prepare`.
+        unsafe { bindings::setattr_copy(idmap.0, inode.as_ptr(), self.0.get()) };
+    }
+}
+
+/// The statistics `statfs` fills in.
+#[repr(transparent)]
+pub struct StatFs(Opaque<bindings::kstatfs>);
+
+impl StatFs {
+    /// # Safety
+    ///
+    /// `ptr` is a valid `struct kstatfs`, used by nothing else for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::kstatfs) -> &'a mut Self {
+        // SAFETY: `StatFs` is `repr(transparent)`; validity is the caller's promise.
+        unsafe { &mut *ptr.cast() }
+    }
+
+    /// Sets type, block size and name length.
+    pub fn set_basics(&mut self, magic: u64, bsize: u64, namelen: u64) {
+        // SAFETY: The struct is ours for the call.
+        let s = unsafe { &mut *self.0.get() };
+        s.f_type = magic as _;
+        s.f_bsize = bsize as _;
+        s.f_namelen = namelen as _;
+    }
+
+    /// Sets total and free blocks (free and available are the same).
+    pub fn set_blocks(&mut self, total: u64, free: u64) {
+        // SAFETY: The struct is ours for the call.
+        let s = unsafe { &mut *self.0.get() };
+        s.f_blocks = total;
+        s.f_bfree = free;
+        s.f_bavail = free;
+    }
+
+    /// Sets total and free inodes.
+    pub fn set_files(&mut self, total: u64, free: u64) {
+        // SAFETY: The struct is ours for the call.
+        let s = unsafe { &mut *self.0.get() };
+        s.f_files = total;
+        s.f_ffree = free;
+    }
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The rshmem filesystem: its mount options and instance state, mounting
+//! ([`FileSystem`]) and the superblock's operations. Each other operation table is
+//! implemented in the module that holds its logic: directories in `namespace.rs`,
+//! attribute changes in `truncate.rs`, regular files and their page cache in
+//! `regular_file.rs`, mappings in `fault.rs`.
+
+#![deny(unsafe_code)]
+
+use crate::kapi::cred::{Kgid, Kuid};
+use crate::kapi::fs::attr::{Idmap, StatFs};
+use crate::kapi::fs::fs_context::FsContext;
+use crate::kapi::fs::fs_parser::{Param, ParamSpec, ParamTable};
+use crate::kapi::fs::inode::mode::S_IFDIR;
+use crate::kapi::fs::inode::{Inode, NewKind};
+use crate::kapi::fs::super_block::{New, SuperBlock, SuperOperations, SuperParams};
+use crate::kapi::fs::FileSystem;
+use crate::kapi::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
+use crate::kapi::seq_file::SeqFile;
+use crate::rshmem::mount_options::{self, MountOptions};
+use crate::rshmem::namespace;
+use crate::rshmem::rshmem_inode::{self, RshmemInode};
+use crate::rshmem::space::Space;
+use kernel::c_str;
+use kernel::prelude::*;
+
+/// `s_magic` of an rshmem superblock ("rshm").
+pub const RSHMEM_MAGIC: kernel::ffi::c_ulong = 0x7273_686d;
+
+const OPT_SIZE: u8 = 0;
+const OPT_NR_INODES: u8 = 1;
+const OPT_MODE: u8 = 2;
+const OPT_UID: u8 = 3;
+const OPT_GID: u8 = 4;
+
+/// The mount parameters: tmpfs's names and value types.
+pub static PARAMETERS: ParamTable<5> = ParamTable::new([
+    ParamSpec::string(c_str!("size"), OPT_SIZE),
+    ParamSpec::string(c_str!("nr_inodes"), OPT_NR_INODES),
+    ParamSpec::u32oct(c_str!("mode"), OPT_MODE),
+    ParamSpec::uid(c_str!("uid"), OPT_UID),
+    ParamSpec::gid(c_str!("gid"), OPT_GID),
+]);
+
+/// The rshmem filesystem.
+pub struct Rshmem;
+
+/// The state of one mounted rshmem instance.
+#[pin_data]
+pub struct RshmemInfo {
+    /// The limits and what is used of them.
+    #[pin]
+    pub space: Space,
+    /// The root directory's mode, uid and gid as mounted (a remount leaves them).
+    mode: u16,
+    uid: Kuid,
+    gid: Kgid,
+}
+
+/// `NAME_MAX`.
+const NAME_MAX: u64 = 255;
+
+impl FileSystem for Rshmem {
+    type Options = MountOptions;
+    type Info = RshmemInfo;
+    type InodeData = RshmemInode;
+    const NAME: &'static CStr = c_str!("rshmem");
+    const INODE_CACHE_NAME: &'static CStr = c_str!("rshmem_inode_cache");
+    const FS_FLAGS: core::ffi::c_int = crate::kapi::fs::fs_type::FS_USERNS_MOUNT;
+
+    fn init_options(fc: &FsContext) -> Result<MountOptions> {
+        Ok(MountOptions::new(fc.fsuid(), fc.fsgid()))
+    }
+
+    fn parse_param(fc: &FsContext, opts: &mut MountOptions, param: &Param<'_>) -> Result {
+        let ok = match param.opt() as u8 {
+            OPT_SIZE => opts.set_size(param.string()).is_ok(),
+            OPT_NR_INODES => opts.set_nr_inodes(param.string()).is_ok(),
+            OPT_MODE => {
+                opts.set_mode(param.uint_32());
+                true
+            }
+            // The owner must be representable in the filesystem's idmapping.
+            OPT_UID => {
+                opts.uid = param.uid();
+                fc.has_uid_mapping(opts.uid)
+            }
+            OPT_GID => {
+                opts.gid = param.gid();
+                fc.has_gid_mapping(opts.gid)
+            }
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(fc.bad_value(param.key()))
+        }
+    }
+
+    fn new_info(opts: &MountOptions) -> impl PinInit<RshmemInfo, Error> {
+        try_pin_init!(RshmemInfo {
+            space <- Space::new(opts.blocks, opts.inodes),
+            mode: opts.mode,
+            uid: opts.uid,
+            gid: opts.gid,
+        }? Error)
+    }
+
+    fn fill_super(sb: &SuperBlock<Self, New>, opts: &MountOptions) -> Result {
+        sb.set_params(&SuperParams {
+            magic: RSHMEM_MAGIC,
+            maxbytes: MAX_LFS_FILESIZE,
+            blocksize_bits: PAGE_SHIFT as u8,
+            time_gran: 1,
+        });
+        let mode = S_IFDIR | opts.mode;
+        let mut root = namespace::new_inode(Idmap::identity(), sb, None, mode, NewKind::Directory)?;
+        root.set_owner(opts.uid, opts.gid);
+        sb.set_root(root)
+    }
+
+    fn reconfigure(fc: &FsContext, sb: &SuperBlock<Self>, opts: &MountOptions) -> Result {
+        // Mode, uid and gid belong to the root inode and are left as mounted, as on
+        // tmpfs.
+        let blocks = opts.seen_blocks.then_some(opts.blocks);
+        let inodes = opts.seen_inodes.then_some(opts.inodes);
+        sb.info()
+            .space
+            .set_limits(blocks, inodes)
+            .map_err(|msg| fc.invalid(msg))
+    }
+
+    fn init_inode_data() -> impl PinInit<RshmemInode, Error> {
+        RshmemInode::new()
+    }
+}
+
+/// The superblock operations: statistics, /proc/mounts, and inode eviction.
+#[vtable]
+impl SuperOperations for Rshmem {
+    fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> core::fmt::Result {
+        let info = sb.info();
+        let usage = info.space.usage();
+        mount_options::show(
+            seq,
+            usage.max_blocks,
+            usage.max_inodes,
+            info.mode,
+            info.uid,
+            info.gid,
+        )
+    }
+
+    fn statfs(sb: &SuperBlock<Self>, buf: &mut StatFs) {
+        buf.set_basics(RSHMEM_MAGIC as u64, PAGE_SIZE, NAME_MAX);
+        let u = sb.info().space.usage();
+        // With no limit, the counts stay 0, as on tmpfs (and simple_statfs).
+        if u.max_blocks != 0 {
+            buf.set_blocks(u.max_blocks, u.max_blocks.saturating_sub(u.used_blocks));
+        }
+        if u.max_inodes != 0 {
+            buf.set_files(u.max_inodes, u.max_inodes.saturating_sub(u.used_inodes));
+        }
+    }
+
+    fn evict_inode(inode: &Inode<Self>) {
+        // Every folio goes, and with it its charge; then the inode's own charge.
+        inode.mapping().truncate_final();
+        rshmem_inode::recalc(inode, 0);
+        inode.super_block().info().space.free_inode();
+    }
+}

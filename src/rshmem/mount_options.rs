@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rshmem's mount options, with tmpfs's syntax, defaults and /proc/mounts form.
+
+#![deny(unsafe_code)]
+
+use crate::kapi::cmdline::memparse;
+use crate::kapi::cred::{Kgid, Kuid};
+use crate::kapi::mm::{totalhigh_pages, totalram_pages, PAGE_SHIFT, PAGE_SIZE};
+use core::fmt::Write;
+use kernel::str::CStr;
+
+/// The inode budget tmpfs charges per inode; `nr_inodes` is capped so that the budget in
+/// bytes fits an unsigned long, as on tmpfs.
+const BOGO_INODE_SIZE: u64 = 1024;
+
+/// The mode of the root directory when `mode=` is not given.
+pub const DEFAULT_MODE: u16 = 0o1777;
+
+/// The default `size=`, in pages: half of RAM.
+pub fn default_max_blocks() -> u64 {
+    totalram_pages() / 2
+}
+
+/// The default `nr_inodes=`: half the pages of RAM, in lowmem, within the inode budget.
+pub fn default_max_inodes() -> u64 {
+    let pages = totalram_pages();
+    (pages - totalhigh_pages())
+        .min(pages / 2)
+        .min(u64::MAX / BOGO_INODE_SIZE)
+}
+
+/// A malformed option value.
+pub struct BadValue;
+
+/// The options of one mount or remount request.
+pub struct MountOptions {
+    /// The size limit in pages; 0 means no limit.
+    pub blocks: u64,
+    /// The inode limit; 0 means no limit.
+    pub inodes: u64,
+    /// The permission bits of the root directory.
+    pub mode: u16,
+    /// The owner of the root directory.
+    pub uid: Kuid,
+    /// The group of the root directory.
+    pub gid: Kgid,
+    /// Whether `size=` was given, so a remount changes the limit.
+    pub seen_blocks: bool,
+    /// Whether `nr_inodes=` was given.
+    pub seen_inodes: bool,
+}
+
+impl MountOptions {
+    /// The defaults, with the root owned by `uid` and `gid` (the caller's fs ids).
+    pub fn new(uid: Kuid, gid: Kgid) -> Self {
+        Self {
+            blocks: default_max_blocks(),
+            inodes: default_max_inodes(),
+            mode: DEFAULT_MODE,
+            uid,
+            gid,
+            seen_blocks: false,
+            seen_inodes: false,
+        }
+    }
+
+    /// `size=`: bytes with a K/M/G/T/P/E suffix, or a percentage of RAM, rounded up to
+    /// whole pages. The arithmetic wraps exactly as tmpfs's `unsigned long long` does.
+    pub fn set_size(&mut self, value: &CStr) -> Result<(), BadValue> {
+        let (mut size, rest) = memparse(value);
+        let mut rest = rest.as_bytes();
+        if let [b'%', tail @ ..] = rest {
+            size = (size << PAGE_SHIFT).wrapping_mul(totalram_pages()) / 100;
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            return Err(BadValue);
+        }
+        self.blocks = size.wrapping_add(PAGE_SIZE - 1) / PAGE_SIZE;
+        self.seen_blocks = true;
+        Ok(())
+    }
+
+    /// `nr_inodes=`: a count with a K/M/G/T/P/E suffix.
+    pub fn set_nr_inodes(&mut self, value: &CStr) -> Result<(), BadValue> {
+        let (inodes, rest) = memparse(value);
+        if !rest.is_empty() || inodes > u64::MAX / BOGO_INODE_SIZE {
+            return Err(BadValue);
+        }
+        self.inodes = inodes;
+        self.seen_inodes = true;
+        Ok(())
+    }
+
+    /// `mode=`: octal permission bits; higher bits are dropped, as on tmpfs.
+    pub fn set_mode(&mut self, mode: u32) {
+        self.mode = (mode & 0o7777) as u16;
+    }
+}
+
+/// The options of a mounted instance as /proc/mounts shows them: only those that differ
+/// from the defaults, in tmpfs's order and format.
+pub fn show(
+    out: &mut impl Write,
+    blocks: u64,
+    inodes: u64,
+    mode: u16,
+    uid: Kuid,
+    gid: Kgid,
+) -> core::fmt::Result {
+    if blocks != default_max_blocks() {
+        write!(out, ",size={}k", blocks << (PAGE_SHIFT - 10))?;
+    }
+    if inodes != default_max_inodes() {
+        write!(out, ",nr_inodes={inodes}")?;
+    }
+    if mode != DEFAULT_MODE {
+        write!(out, ",mode={mode:03o}")?;
+    }
+    if uid != Kuid::ROOT {
+        write!(out, ",uid={}", uid.to_init_ns())?;
+    }
+    if gid != Kgid::ROOT {
+        write!(out, ",gid={}", gid.to_init_ns())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Directories: creating, linking, removing and renaming names, as tmpfs does. Names
+//! live in the dcache (each pinned by an extra reference while it exists), which libfs's
+//! `dcache_readdir` lists (tmpfs's stable-offset readdir is not exported in 6.12); a
+//! directory's size grows by tmpfs's bogus 20 bytes per entry. Every inode, and every extra hard link, is charged against `nr_inodes=`.
+//!
+//! The VFS holds the parent directory's `i_rwsem` (both parents' for a rename) around
+//! each of these, which serialises them against each other and against lookups.
+
+#![deny(unsafe_code)]
+
+use crate::kapi::error;
+use crate::kapi::fs::attr::{Iattr, Idmap};
+use crate::kapi::fs::dentry::rename_flags::{
+    EXCHANGE as RENAME_EXCHANGE, NOREPLACE as RENAME_NOREPLACE,
+};
+use crate::kapi::fs::dentry::Dentry;
+use crate::kapi::fs::file::TmpFile;
+use crate::kapi::fs::inode::mode::S_IFLNK;
+use crate::kapi::fs::inode::{FileType, Inode, LockedInode, NewInode, NewKind};
+use crate::kapi::fs::super_block::SuperBlock;
+use crate::kapi::fs::{DirOperations, FileInodeOperations, SymlinkOperations};
+use crate::kapi::mm::PAGE_SIZE;
+use crate::rshmem::filesystem::Rshmem;
+use kernel::prelude::*;
+
+/// tmpfs's size of a directory entry, for directory sizes.
+pub const BOGO_DIRENT_SIZE: i64 = 20;
+
+/// A new inode of `sb`, charged against `nr_inodes=`: eviction returns the charge, so
+/// on any failure after this, dropping the inode is all the cleanup there is.
+pub fn new_inode(
+    idmap: Idmap,
+    sb: &SuperBlock<Rshmem>,
+    dir: Option<&Inode<Rshmem>>,
+    mode: u16,
+    kind: NewKind<'_>,
+) -> Result<NewInode<Rshmem>> {
+    let space = &sb.info().space;
+    space.reserve_inode()?;
+    // No memory for the inode is ENOSPC, as on tmpfs (shmem_get_inode): to the caller
+    // the filesystem has no room for another file.
+    let mut inode = NewInode::new(sb).map_err(|_| {
+        space.free_inode();
+        ENOSPC
+    })?;
+    inode.init_owner(idmap, dir, mode);
+    let is_dir = matches!(kind, NewKind::Directory);
+    inode.init_kind(kind)?;
+    if is_dir {
+        // "." and "..", as tmpfs counts them.
+        inode.inode().add_dir_size(2 * BOGO_DIRENT_SIZE);
+    }
+    Ok(inode)
+}
+
+/// A new entry in `dir`: its size, times and change counter.
+fn entry_added(dir: &LockedInode<Rshmem>) {
+    dir.add_dir_size(BOGO_DIRENT_SIZE);
+    dir.touch_mtime_ctime();
+    dir.inc_iversion();
+}
+
+/// The directory operations: names, in the dcache.
+#[vtable]
+impl DirOperations for Rshmem {
+    /// Creates a regular file, directory, device, fifo or socket.
+    fn mknod(
+        idmap: Idmap,
+        dir: &LockedInode<Rshmem>,
+        dentry: &Dentry<Rshmem>,
+        mode: u16,
+        dev: u32,
+    ) -> Result {
+        let ftype = FileType::of(mode);
+        let kind = match ftype {
+            FileType::Regular => NewKind::Regular,
+            FileType::Directory => NewKind::Directory,
+            FileType::Special => NewKind::Special(dev),
+            // vfs_mknod() only passes the types above.
+            FileType::Symlink => return Err(EINVAL),
+        };
+        let inode = new_inode(idmap, dir.super_block(), Some(dir), mode, kind)?;
+        entry_added(dir);
+        if ftype == FileType::Directory {
+            // The new directory's "..".
+            dir.inc_nlink();
+        }
+        dentry.instantiate(inode);
+        Ok(())
+    }
+
+    /// Creates a symbolic link.
+    fn symlink(
+        idmap: Idmap,
+        dir: &LockedInode<Rshmem>,
+        dentry: &Dentry<Rshmem>,
+        target: &CStr,
+    ) -> Result {
+        if target.len() + 1 > PAGE_SIZE as usize {
+            return Err(error::ENAMETOOLONG());
+        }
+        let mode = S_IFLNK | 0o777;
+        let inode = new_inode(
+            idmap,
+            dir.super_block(),
+            Some(dir),
+            mode,
+            NewKind::Symlink(target),
+        )?;
+        entry_added(dir);
+        dentry.instantiate(inode);
+        Ok(())
+    }
+
+    /// Creates a hard link. Each link beyond the first is charged as an inode (its dentry
+    /// is pinned memory), except the first link of an O_TMPFILE file, already charged.
+    fn link(old: &Dentry<Rshmem>, dir: &LockedInode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
+        let inode = old.inode().ok_or(ENOENT)?;
+        let space = &dir.super_block().info().space;
+        if inode.nlink() > 0 {
+            space.reserve_inode()?;
+        }
+        entry_added(dir);
+        inode.touch_ctime();
+        inode.inc_nlink();
+        dentry.instantiate_link(inode.into());
+        Ok(())
+    }
+
+    /// Removes a name.
+    fn unlink(dir: &LockedInode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
+        let inode = dentry.inode().ok_or(ENOENT)?;
+        if inode.nlink() > 1 && inode.file_type() != FileType::Directory {
+            dir.super_block().info().space.free_inode();
+        }
+        dir.add_dir_size(-BOGO_DIRENT_SIZE);
+        dir.touch_mtime_ctime();
+        inode.touch_ctime();
+        dir.inc_iversion();
+        inode.drop_nlink();
+        // The last reference to the dentry (and, with the last link, to the inode) goes
+        // when the VFS lets go of it: then the inode is evicted and its folios freed.
+        dentry.unpin();
+        Ok(())
+    }
+
+    /// Removes an empty directory.
+    fn rmdir(dir: &LockedInode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
+        if !dentry.is_empty_dir() {
+            return Err(error::ENOTEMPTY());
+        }
+        let inode = dentry.inode().ok_or(ENOENT)?;
+        // Its "." and the parent's link from "..".
+        inode.drop_nlink();
+        dir.drop_nlink();
+        Self::unlink(dir, dentry)
+    }
+
+    /// Renames `old` in `old_dir` to `new` in `new_dir`. The VFS has checked permissions,
+    /// that a directory is not moved into itself (EINVAL), type mismatches (EISDIR,
+    /// ENOTDIR), and RENAME_NOREPLACE against an existing target (EEXIST).
+    fn rename(
+        _idmap: Idmap,
+        old_dir: &LockedInode<Rshmem>,
+        old: &Dentry<Rshmem>,
+        new_dir: &LockedInode<Rshmem>,
+        new: &Dentry<Rshmem>,
+        flags: u32,
+    ) -> Result {
+        // RENAME_WHITEOUT (for overlayfs) is not supported.
+        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0 {
+            return Err(EINVAL);
+        }
+        if flags & RENAME_EXCHANGE != 0 {
+            return old.exchange(old_dir, new_dir, new);
+        }
+        if !new.is_empty_dir() {
+            return Err(error::ENOTEMPTY());
+        }
+        let inode = old.inode().ok_or(ENOENT)?;
+        let they_are_dirs = inode.file_type() == FileType::Directory;
+        // The VFS moves the dentry (d_move) after we return.
+        if let Some(target) = new.inode() {
+            Self::unlink(new_dir, new)?;
+            if they_are_dirs {
+                target.drop_nlink();
+                old_dir.drop_nlink();
+            }
+        } else if they_are_dirs {
+            old_dir.drop_nlink();
+            new_dir.inc_nlink();
+        }
+        old_dir.add_dir_size(-BOGO_DIRENT_SIZE);
+        new_dir.add_dir_size(BOGO_DIRENT_SIZE);
+        old.rename_timestamps(old_dir, new_dir, new);
+        old_dir.inc_iversion();
+        new_dir.inc_iversion();
+        Ok(())
+    }
+
+    /// Creates an unnamed regular file for O_TMPFILE.
+    fn tmpfile(idmap: Idmap, dir: &Inode<Rshmem>, file: &TmpFile<Rshmem>, mode: u16) -> Result {
+        let inode = new_inode(idmap, dir.super_block(), Some(dir), mode, NewKind::Regular)?;
+        file.instantiate(inode);
+        Ok(())
+    }
+
+    /// `chmod`, `chown`, `utimes` of a directory: as for any inode (`truncate.rs`).
+    fn setattr(
+        idmap: Idmap,
+        dentry: &Dentry<Rshmem>,
+        inode: &LockedInode<Rshmem>,
+        attr: &Iattr,
+    ) -> Result {
+        <Rshmem as FileInodeOperations>::setattr(idmap, dentry, inode, attr)
+    }
+}
+
+/// A symbolic link's operations: its target is read by `simple_get_link`.
+#[vtable]
+impl SymlinkOperations for Rshmem {
+    /// `chown`, `utimes` of the link: as for any inode (`truncate.rs`).
+    fn setattr(
+        idmap: Idmap,
+        dentry: &Dentry<Rshmem>,
+        inode: &LockedInode<Rshmem>,
+        attr: &Iattr,
+    ) -> Result {
+        <Rshmem as FileInodeOperations>::setattr(idmap, dentry, inode, attr)
+    }
+}

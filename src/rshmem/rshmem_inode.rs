@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! An rshmem inode's own data, and the one place folios enter a file's page cache.
+//!
+//! Locks: the folio lock (`get_folio` returns it held); under it the inode's `alloced`
+//! spinlock and then the `Space` spinlock (`recalc` holds the first while it returns a
+//! charge). Both are leaves. The order of the whole module is in `fault.rs`.
+//!
+//! # Accounting
+//!
+//! A folio is charged to the instance (`Space`) before it is inserted, so a full
+//! filesystem fails the allocation with `ENOSPC` before anything changes. After the
+//! insertion, `recalc` adds it to the inode's `alloced` count. Folios leave the page cache
+//! through the generic truncation helpers, which know nothing of the charge; `recalc`
+//! then finds `alloced` above the page cache's `nrpages` and returns the difference. This
+//! is `shmem_recalc_inode`'s scheme: `alloced` and the comparison are under the inode's
+//! `alloced` lock, and `nrpages` may only be below `alloced` by folios already removed,
+//! never by folios not yet counted, because a folio is counted only after it is inserted.
+
+#![deny(unsafe_code)]
+
+use crate::kapi::fs::inode::Inode;
+use crate::kapi::mm::folio::LockedFolio;
+use crate::rshmem::filesystem::Rshmem;
+use crate::rshmem::punch_wait::PunchSlot;
+use kernel::new_spinlock;
+use kernel::prelude::*;
+use kernel::sync::SpinLock;
+
+/// The data rshmem keeps in each inode.
+#[pin_data]
+pub struct RshmemInode {
+    /// Pages of the page cache charged to the instance on this inode's behalf.
+    #[pin]
+    alloced: SpinLock<u64>,
+    /// The hole punch in progress, if any: the one pointer the protocol of
+    /// `punch_wait.rs` adds to each inode.
+    pub(crate) punch: PunchSlot,
+}
+
+impl RshmemInode {
+    /// The data of a new inode.
+    pub fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            alloced <- new_spinlock!(0, "rshmem_inode_alloced"),
+            punch: PunchSlot::new(),
+        }? Error)
+    }
+}
+
+/// Brings the inode's charge in line with its page cache after `added` pages were
+/// inserted (0 after removals): returns what the page cache no longer holds, and updates
+/// `st_blocks`.
+pub fn recalc(inode: &Inode<Rshmem>, added: u64) {
+    let space = &inode.super_block().info().space;
+    let mut alloced = inode.data().alloced.lock();
+    *alloced += added;
+    let freed = alloced.saturating_sub(inode.mapping().nrpages());
+    if freed > 0 {
+        *alloced -= freed;
+        space.uncharge_blocks(freed);
+    }
+    inode.set_blocks(*alloced);
+}
+
+/// The folio at `index`, locked: the one in the page cache, or a new one charged to the
+/// instance. Says whether it is new. Either may be not uptodate yet (see `kernel/mm/folio.rs`):
+/// the caller zeroes or writes it before anything hands it out.
+///
+/// The folio is returned locked and still in the page cache: a racing truncation (which
+/// removes folios under their lock) either removed it before we locked it, and we look
+/// again, or waits for us.
+pub fn get_folio(inode: &Inode<Rshmem>, index: u64) -> Result<(LockedFolio, bool)> {
+    let mapping = inode.mapping();
+    let space = &inode.super_block().info().space;
+    let mut retried_enospc = false;
+    loop {
+        if let Some(folio) = mapping.get_locked(index) {
+            if folio.belongs_to(mapping) {
+                return Ok((folio, false));
+            }
+            // Truncated or punched while we waited for the lock: look again.
+            continue;
+        }
+        if let Err(e) = space.charge_blocks(1) {
+            // The charge of pages truncated away may not be returned yet: do that
+            // and try once more, as shmem_get_folio_gfp does.
+            if retried_enospc {
+                return Err(e);
+            }
+            retried_enospc = true;
+            recalc(inode, 0);
+            continue;
+        }
+        match mapping.add_new(index) {
+            Ok(folio) => {
+                recalc(inode, 1);
+                return Ok((folio, true));
+            }
+            Err(e) => {
+                space.uncharge_blocks(1);
+                // EEXIST: a racing fault or write inserted one first; use theirs.
+                if e != EEXIST {
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
