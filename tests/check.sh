@@ -33,7 +33,7 @@ phase "building the guest tests"
 "$here/build.sh" || exit 1
 
 phase "host: splat scanner"
-"$here/host/splat_scan.sh" | tee "$out/splat_scan.ktap"
+"$here/host/scanner_samples.sh" | tee "$out/scanner_samples.ktap"
 
 phase "guest suite (rshmem.ko on the test kernel)"
 t1=$(date +%s)
@@ -68,5 +68,5 @@ cat "$out/bench.ktap"
 echo "# bench smoke: $(($(date +%s) - t2))s"
 
 phase "summary ($(($(date +%s) - t0))s)"
-python3 "$here/ktap_summary.py" "$out/lint.ktap" "$out/splat_scan.ktap" "$out/suite.ktap" \
+python3 "$here/ktap_summary.py" "$out/lint.ktap" "$out/scanner_samples.ktap" "$out/suite.ktap" \
 	"$out/suite_vm.ktap" "$out/splat_detect.ktap" "$out/bench.ktap"

@@ -36,7 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096L
+#include "../page.h"
+
 #define MIB (1024L * 1024)
 #define FILE_SIZE (128 * MIB)
 

@@ -12,8 +12,6 @@
 
 #include "fs_fixture.h"
 
-#define PAGE 4096
-
 static long blocks_of(int fd)
 {
 	struct stat st;

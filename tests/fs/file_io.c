@@ -11,8 +11,6 @@
 
 #include "fs_fixture.h"
 
-#define PAGE 4096
-
 static void fill(char *buf, size_t len, unsigned int seed)
 {
 	for (size_t i = 0; i < len; i++)

@@ -20,6 +20,8 @@
 
 #include "kselftest_harness.h"
 
+#include "../page.h"
+
 FIXTURE(fs) {
 	char dir[128];
 	char path[512];
@@ -87,14 +89,14 @@ FIXTURE_TEARDOWN(fs)
 	}
 
 /* @name inside the instance; valid until the next call. */
-static inline const char *in(struct _test_data_fs *self, const char *name)
+static inline const char *in(FIXTURE_DATA(fs) *self, const char *name)
 {
 	snprintf(self->path, sizeof(self->path), "%s/%s", self->dir, name);
 	return self->path;
 }
 
 /* A second path buffer, for calls that take two. */
-static inline const char *in2(struct _test_data_fs *self, const char *name)
+static inline const char *in2(FIXTURE_DATA(fs) *self, const char *name)
 {
 	static char path2[512];
 

@@ -11,8 +11,6 @@
 
 #include "fs_fixture.h"
 
-#define PAGE 4096
-
 static sigjmp_buf bus_jmp;
 
 static void on_sigbus(int sig)
@@ -39,7 +37,7 @@ static int sigbus_on(volatile char *p, int write)
 	return bus;
 }
 
-static int open_sized(struct _test_data_fs *self, const char *name, off_t size)
+static int open_sized(FIXTURE_DATA(fs) *self, const char *name, off_t size)
 {
 	int fd = open(in(self, name), O_CREAT | O_RDWR, 0600);
 

@@ -55,7 +55,8 @@
 
 #include "kselftest_harness.h"
 
-#define PAGE 4096
+#include "../page.h"
+
 /* The instances: 16 MiB (4096 pages) and 500 inodes. */
 #define OPTS "size=16m,nr_inodes=500"
 #define OPTS_BLOCKS 4096

@@ -15,7 +15,6 @@
 #include "../fs/fs_fixture.h"
 #include "race.h"
 
-#define PAGE 4096
 #define PAGES 64
 #define RANGE_START 16
 #define RANGE_PAGES 32

@@ -17,7 +17,6 @@
 #include "../fs/fs_fixture.h"
 #include "race.h"
 
-#define PAGE 4096
 #define FS_PAGES 1024 /* size=4m */
 #define FILL_PAGES 768
 #define ASK_PAGES 512

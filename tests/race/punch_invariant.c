@@ -18,7 +18,6 @@
 #include "../fs/fs_fixture.h"
 #include "race.h"
 
-#define PAGE 4096
 #define FILE_PAGES 128
 #define HOLE_START 32
 #define HOLE_PAGES 64

@@ -19,7 +19,6 @@
 #include "../fs/fs_fixture.h"
 #include "race.h"
 
-#define PAGE 4096
 #define FILE_PAGES 256
 #define FAULTERS 4
 #define MAPS_PER_FAULTER 64

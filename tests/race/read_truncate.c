@@ -32,7 +32,6 @@
 #include "../fs/fs_fixture.h"
 #include "race.h"
 
-#define PAGE 4096
 #define PAGES 32
 #define READERS 2
 

@@ -18,7 +18,6 @@
 #include "../fs/fs_fixture.h"
 #include "race.h"
 
-#define PAGE 4096
 #define BIG (16 * PAGE)
 #define SMALL (4 * PAGE + 123)
 #define FAULTERS 3
