@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The [`FileSystem`] trait: everything the VFS and the mm call a filesystem for, in
-//! safe Rust; and the C operation tables that reach it.
+//! Filesystems: the [`FileSystem`] trait (its types, and mounting), one `#[vtable]` trait
+//! per C operation table (directory, file inode, symlink, file, address_space and
+//! vm_operations here; the superblock's in `fs/super_block.rs`), the tables built from
+//! them (an operation a filesystem does not implement leaves its slot empty, or takes
+//! the libfs default, by its `HAS_*` constant), and the trampolines that reach them.
 
 pub mod attr;
 pub mod dentry;

@@ -242,7 +242,7 @@ impl<T: FileSystem> core::ops::Deref for InodeLockGuard<'_, T> {
 
     fn deref(&self) -> &LockedInode<T> {
         // SAFETY: The guard holds the inode's `i_rwsem` for writing until it is dropped,
-        // which the borrow of the guard outlives not.
+        // and the returned reference borrows the guard, so it cannot outlive the lock.
         unsafe { LockedInode::from_raw(self.0.as_ptr()) }
     }
 }
