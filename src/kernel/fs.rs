@@ -214,11 +214,11 @@ pub trait AddressSpaceOperations: FileSystem {
 #[vtable]
 pub trait VmOperations: FileSystem {
     /// A page fault on a mapping of the file.
-    fn fault(_vmf: VmFault<'_, Self>) -> FaultResult {
+    fn fault(_vmf: VmFault<'_, Self>) -> FaultResult<'_> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
     /// A write to a page mapped read-only in a shared mapping.
-    fn page_mkwrite(_vmf: PageMkwrite<'_, Self>) -> FaultResult {
+    fn page_mkwrite(_vmf: PageMkwrite<'_, Self>) -> FaultResult<'_> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }

@@ -56,11 +56,11 @@ impl VmOperations for Rshmem {
     ///   mm installs our PTE before unlocking the folio; then truncation's removal, which
     ///   unmaps a mapped folio it removes, and its final unmap both come after, and take
     ///   the PTE down. Nothing beyond the new EOF stays mapped.
-    fn fault(vmf: VmFault<'_, Rshmem>) -> FaultResult {
+    fn fault(vmf: VmFault<'_, Rshmem>) -> FaultResult<'_> {
         // A hole punch in progress over this page: wait for it rather than add a page it
         // would have to find and unmap again (`tests/race/punch_starvation.c`; see
-        // `punch_wait.rs`). Checking
-        // before the punch publishes is a harmless race: that one fault proceeds.
+        // `punch_wait.rs`). Checking before the punch publishes is a harmless race:
+        // that one fault proceeds.
         let vmf = match wait_for_punch(vmf) {
             Ok(r) => return r,
             Err(vmf) => vmf,
@@ -68,13 +68,13 @@ impl VmOperations for Rshmem {
         let inode = vmf.inode();
         let index = vmf.pgoff();
         if index >= pages(inode.size()) {
-            return FaultResult::SIGBUS;
+            return vmf.sigbus();
         }
         let (folio, created) = match get_folio(inode, index) {
             Ok(f) => f,
-            Err(e) if e == ENOMEM => return FaultResult::OOM,
+            Err(e) if e == ENOMEM => return vmf.oom(),
             // ENOSPC, as on tmpfs, is SIGBUS.
-            Err(_) => return FaultResult::SIGBUS,
+            Err(_) => return vmf.sigbus(),
         };
         if index >= pages(inode.size()) {
             if created {
@@ -82,12 +82,13 @@ impl VmOperations for Rshmem {
                 drop(folio);
                 recalc(inode, 0);
             }
-            return FaultResult::SIGBUS;
+            return vmf.sigbus();
         }
-        // Memory failure kept a poisoned folio in place (see `kernel/fs.rs`): SIGBUS, as on tmpfs
-        // (__do_fault would say the same, but only after `make_uptodate` had written to it).
+        // Memory failure kept a poisoned folio in place (see `kernel/fs.rs`): SIGBUS, as
+        // on tmpfs (__do_fault would say the same, but only after `make_uptodate` had
+        // written to it).
         if folio.is_hwpoison() {
-            return FaultResult::HWPOISON;
+            return vmf.hwpoison();
         }
         // A new page, or one fallocate left: zeroed now, under the lock, before it is mapped.
         folio.make_uptodate();
@@ -96,7 +97,7 @@ impl VmOperations for Rshmem {
 
     /// `.page_mkwrite`: a shared mapping's first write to a page mapped read-only. Updates
     /// the times, checks the page is still in the file, and dirties it.
-    fn page_mkwrite(vmf: PageMkwrite<'_, Rshmem>) -> FaultResult {
+    fn page_mkwrite(vmf: PageMkwrite<'_, Rshmem>) -> FaultResult<'_> {
         let inode = vmf.inode();
         // Before the folio lock, as other filesystems do: it may sleep.
         let _ = vmf.file().update_time();
@@ -104,7 +105,7 @@ impl VmOperations for Rshmem {
         // Truncated (or punched) since it was mapped: the PTE is going; let the access
         // fault again.
         if !folio.belongs_to(inode.mapping()) || folio.pos() >= inode.size() {
-            return FaultResult::NOPAGE;
+            return vmf.nopage();
         }
         folio.mark_dirty();
         folio.wait_stable();

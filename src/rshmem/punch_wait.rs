@@ -95,7 +95,7 @@ pub fn punch_published<R>(
 ///
 /// Inlined into the fault handler, so that the common case, no punch, costs no call.
 #[inline(always)]
-pub fn wait_for_punch(vmf: VmFault<'_, Rshmem>) -> Result<FaultResult, VmFault<'_, Rshmem>> {
+pub fn wait_for_punch(vmf: VmFault<'_, Rshmem>) -> Result<FaultResult<'_>, VmFault<'_, Rshmem>> {
     let index = vmf.pgoff();
     // Valid until the handler returns, whether or not the fault lock is released below.
     let inode = vmf.inode();
@@ -110,6 +110,7 @@ pub fn wait_for_punch(vmf: VmFault<'_, Rshmem>) -> Result<FaultResult, VmFault<'
     // The file is unpinned (`fput`) after the handler returns, with `i_lock` released.
     Ok(match waited {
         Ok(released) => released.retry(),
-        Err(_vmf) => FaultResult::NOPAGE,
+        // The lock was kept: the fault is answered as one that holds it.
+        Err(vmf) => vmf.nopage(),
     })
 }

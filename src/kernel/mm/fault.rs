@@ -20,21 +20,25 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::types::ARef;
 
-/// What a fault handler returns (`vm_fault_t`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct FaultResult(pub(crate) u32);
+/// What a fault handler returns (`vm_fault_t`). Only the fault itself gives one out:
+/// every answer but `VM_FAULT_RETRY` consumes a [`VmFault`] (or [`PageMkwrite`]), which
+/// stands for the fault lock still held, and `VM_FAULT_RETRY` only comes from a
+/// [`Released`] token. So a handler that released the lock cannot answer as if it held it.
+/// The lifetime ties the answer to the one fault it answers: it cannot be kept for
+/// another.
+pub struct FaultResult<'a>(pub(in crate::kapi) u32, PhantomData<&'a ()>);
 
-impl FaultResult {
-    /// The folio of the fault, locked, with a reference for the caller: `VM_FAULT_LOCKED`.
-    pub const LOCKED: Self = Self(bindings::vm_fault_reason_VM_FAULT_LOCKED);
-    /// Nothing to map, and no error: the fault is retried from user space.
-    pub const NOPAGE: Self = Self(bindings::vm_fault_reason_VM_FAULT_NOPAGE);
-    /// Beyond the end of the file, or no space left: SIGBUS.
-    pub const SIGBUS: Self = Self(bindings::vm_fault_reason_VM_FAULT_SIGBUS);
-    /// The page's memory failed (it is poisoned): SIGBUS with `BUS_MCEERR_AR`.
-    pub const HWPOISON: Self = Self(bindings::vm_fault_reason_VM_FAULT_HWPOISON);
-    /// Out of memory.
-    pub const OOM: Self = Self(bindings::vm_fault_reason_VM_FAULT_OOM);
+impl FaultResult<'_> {
+    const fn new(reason: bindings::vm_fault_reason) -> Self {
+        Self(reason, PhantomData)
+    }
+
+    const LOCKED: Self = Self::new(bindings::vm_fault_reason_VM_FAULT_LOCKED);
+    const NOPAGE: Self = Self::new(bindings::vm_fault_reason_VM_FAULT_NOPAGE);
+    const SIGBUS: Self = Self::new(bindings::vm_fault_reason_VM_FAULT_SIGBUS);
+    const HWPOISON: Self = Self::new(bindings::vm_fault_reason_VM_FAULT_HWPOISON);
+    const OOM: Self = Self::new(bindings::vm_fault_reason_VM_FAULT_OOM);
+    const RETRY: Self = Self::new(bindings::vm_fault_reason_VM_FAULT_RETRY);
 }
 
 /// Where a handler's file reference waits, in the trampoline's frame, until the handler
@@ -97,11 +101,32 @@ impl<'a, T: FileSystem> VmFault<'a, T> {
     }
 
     /// Answers the fault with `folio`, locked, at the faulting index.
-    pub fn set_locked_folio(self, folio: LockedFolio) -> FaultResult {
+    pub fn set_locked_folio(self, folio: LockedFolio) -> FaultResult<'a> {
         let index = self.pgoff();
         // SAFETY: The fault is ours to fill in; `page` takes over the lock and reference.
         unsafe { (*self.ptr.as_ptr()).page = folio.into_locked_page(index) };
         FaultResult::LOCKED
+    }
+
+    /// Nothing to map, and no error: the access faults again (`VM_FAULT_NOPAGE`).
+    pub fn nopage(self) -> FaultResult<'a> {
+        FaultResult::NOPAGE
+    }
+
+    /// Beyond the end of the file, or no space left: SIGBUS (`VM_FAULT_SIGBUS`).
+    pub fn sigbus(self) -> FaultResult<'a> {
+        FaultResult::SIGBUS
+    }
+
+    /// The page's memory failed (it is poisoned): SIGBUS with `BUS_MCEERR_AR`
+    /// (`VM_FAULT_HWPOISON`).
+    pub fn hwpoison(self) -> FaultResult<'a> {
+        FaultResult::HWPOISON
+    }
+
+    /// Out of memory (`VM_FAULT_OOM`).
+    pub fn oom(self) -> FaultResult<'a> {
+        FaultResult::OOM
     }
 
     /// Releases the fault lock (mmap_lock or the per-VMA lock) for a long wait, if the
@@ -109,7 +134,7 @@ impl<'a, T: FileSystem> VmFault<'a, T> {
     /// waiting; otherwise gives the fault back, its lock still held. The file is pinned
     /// first, until the handler returns. This is `maybe_unlock_mmap_for_io` of
     /// mm/internal.h.
-    pub fn release_lock(self) -> Result<Released, Self> {
+    pub fn release_lock(self) -> Result<Released<'a>, Self> {
         let vmf = self.ptr.as_ptr();
         // SAFETY: The fault is valid, and its VMA pinned by the lock we still hold.
         unsafe {
@@ -125,18 +150,18 @@ impl<'a, T: FileSystem> VmFault<'a, T> {
             *self.pin = Some(ARef::from_raw(NonNull::new_unchecked(file.cast())));
             bindings::release_fault_lock(vmf);
         }
-        Ok(Released(()))
+        Ok(Released(PhantomData))
     }
 }
 
 /// A fault whose lock was released: it can only end with `VM_FAULT_RETRY`.
 #[must_use = "a fault whose lock was released must return VM_FAULT_RETRY"]
-pub struct Released(());
+pub struct Released<'a>(PhantomData<&'a ()>);
 
-impl Released {
+impl<'a> Released<'a> {
     /// `VM_FAULT_RETRY`: the mm retries the fault, taking the lock again.
-    pub fn retry(self) -> FaultResult {
-        FaultResult(bindings::vm_fault_reason_VM_FAULT_RETRY)
+    pub fn retry(self) -> FaultResult<'a> {
+        FaultResult::RETRY
     }
 }
 
@@ -190,8 +215,14 @@ impl<'a, T: FileSystem> PageMkwrite<'a, T> {
         }
     }
 
+    /// The page is no longer the file's (truncated or punched since it was mapped): the
+    /// access faults again (`VM_FAULT_NOPAGE`).
+    pub fn nopage(self) -> FaultResult<'a> {
+        FaultResult::NOPAGE
+    }
+
     /// Answers `page_mkwrite` with the page's folio still locked.
-    pub fn keep_locked(self, folio: LockedFolio) -> FaultResult {
+    pub fn keep_locked(self, folio: LockedFolio) -> FaultResult<'a> {
         folio.leave_locked();
         FaultResult::LOCKED
     }
