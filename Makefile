@@ -54,14 +54,14 @@ run: module
 	@$(QEMU)/run.sh
 
 check: module
-	@STRESS=$(STRESS) $(CURDIR)/tests/check.sh
+	@STRESS=$(STRESS) $(CURDIR)/tests/drivers/check.sh
 
 fuzz: module
-	@DURATION=$(DURATION) $(CURDIR)/tests/fuzz.sh
+	@DURATION=$(DURATION) $(CURDIR)/tests/drivers/fuzz.sh
 
 # The bench kernel and its own build of rshmem.ko; the test kernel is not needed.
 bench: deps
-	@REPS=$(REPS) SECS=$(SECS) CPUS="$(CPUS)" WORKLOADS="$(WORKLOADS)" $(CURDIR)/tests/bench.sh
+	@REPS=$(REPS) SECS=$(SECS) CPUS="$(CPUS)" WORKLOADS="$(WORKLOADS)" $(CURDIR)/tests/drivers/bench.sh
 
 clean:
 	rm -f rshmem.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order

@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../page.h"
+#include "../lib/page.h"
 
 #define MIB (1024L * 1024)
 #define FILE_SIZE (128 * MIB)

@@ -20,7 +20,7 @@
 
 #include "kselftest_harness.h"
 
-#include "../page.h"
+#include "../lib/page.h"
 
 FIXTURE(fs) {
 	char dir[128];

@@ -3,8 +3,8 @@
 # umount. rshmem's folios are unevictable (they exist nowhere else), so the
 # Unevictable count of /proc/meminfo measures them: it must rise while files
 # exist and come back to its baseline, along with the rshmem inode cache.
-. /tests/ktap.sh
-. /tests/memory.sh
+. /tests/lib/ktap.sh
+. /tests/lib/memory.sh
 dir=/tmp/memory_baseline
 mkdir -p $dir
 used_kib() { df -k $dir | awk 'NR == 2 { print $3 }'; }

@@ -76,7 +76,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096ULL
+#include "../lib/page.h"
 #define HISTORY 16
 /* The largest file size, s_maxbytes of tmpfs on 64-bit: the last byte is MAX_LFS - 1. */
 #define MAX_LFS 0x7fffffffffffffffULL

@@ -13,7 +13,7 @@
 # checks: a byte changed behind the model's back must be caught, in either
 # mode, and replaying a log must write the same file and fail the same way.
 # Each run prints its seed: `exerciser -s SEED ...` repeats it.
-. /tests/ktap.sh
+. /tests/lib/ktap.sh
 secs=${1:-}
 ex=/tests/fuzz/exerciser
 seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')

@@ -9,8 +9,8 @@
 # where it was: rshmem's folios are unevictable, so /proc/meminfo's Unevictable
 # must return exactly, and the rshmem inode cache to its count. A splat fails
 # the run on the host side (the VM's kernel log scan).
-. /tests/ktap.sh
-. /tests/memory.sh
+. /tests/lib/ktap.sh
+. /tests/lib/memory.sh
 secs=${1:-40}
 children=${2:-8}
 dir=/tmp/trinity

@@ -74,7 +74,7 @@
 #include "kselftest_harness.h"
 #include "tally.h"
 
-#define PAGE		4096LL
+#include "../lib/page.h"
 #define MAX_LFS		0x7fffffffffffffffLL
 /* The start of the last page of the largest file: index 2^51-1. */
 #define LAST_PAGE	(MAX_LFS & ~(PAGE - 1))

@@ -55,7 +55,7 @@
 
 #include "kselftest_harness.h"
 
-#include "../page.h"
+#include "../lib/page.h"
 
 /* The instances: 16 MiB (4096 pages) and 500 inodes. */
 #define OPTS "size=16m,nr_inodes=500"
@@ -1311,7 +1311,7 @@ CALL_TEST(tmpfile_linkat, C_TMPFILE_LINKAT)
 CALL_TEST(mount, C_MOUNT)
 CALL_TEST(remount, C_REMOUNT)
 
-/* Memory: the figures of tests/memory.sh, read from C. */
+/* Memory: the figures of tests/lib/memory.sh, read from C. */
 
 static long meminfo_kib(const char *key)
 {
@@ -1359,7 +1359,7 @@ static void write_str(const char *path, const char *s)
 }
 
 /*
- * Lets freed memory settle (tests/memory.sh): dentries and inodes dropped,
+ * Lets freed memory settle (tests/lib/memory.sh): dentries and inodes dropped,
  * the inode cache's per-CPU slabs flushed, RCU-freed inodes given a second,
  * and the per-CPU vmstat deltas folded into /proc/meminfo.
  */

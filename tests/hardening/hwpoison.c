@@ -58,7 +58,7 @@
 #define BUS_MCEERR_AR 4
 #endif
 
-#define PAGE 4096
+#include "../lib/page.h"
 #define PAGES 4
 #define MAX_OBS 96
 

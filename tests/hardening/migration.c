@@ -47,7 +47,7 @@
 
 #include "kselftest_harness.h"
 
-#define PAGE 4096L
+#include "../lib/page.h"
 #define FILE_SIZE (64L << 20)
 #define NPAGES (FILE_SIZE / PAGE)
 #define WORDS (PAGE / 8)

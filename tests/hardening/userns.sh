@@ -131,7 +131,7 @@ if [ "${1:-}" = inner ]; then
 	exit $?
 fi
 
-. /tests/ktap.sh
+. /tests/lib/ktap.sh
 
 # A check: FUNCTION ARGS run inside a new namespace.
 inside() { "$run" sh "$self" inner "$@"; }

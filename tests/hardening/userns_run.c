@@ -31,7 +31,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#define PAGE 4096
+#include "../lib/page.h"
 
 static int fail(const char *what)
 {
@@ -78,7 +78,7 @@ static int map_check(const char *path)
 		return fail("pwrite");
 	for (int i = 0; i < PAGE; i++)
 		if (p[PAGE + i] != 'w') {
-			fprintf(stderr, "userns_run: mapped byte %d: %#x, 'w' written\n",
+			fprintf(stderr, "userns_run: mapped byte %ld: %#x, 'w' written\n",
 				PAGE + i, p[PAGE + i]);
 			return 1;
 		}

@@ -4,7 +4,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 scan=$here/../../qemu/splat-scan.sh
-. "$here/../ktap.sh"
+. "$here/../lib/ktap.sh"
 samples=(
 	"warn|[   12.345678] WARNING: CPU: 1 PID: 77 at drivers/misc/lkdtm/bugs.c:82 lkdtm_WARNING+0x1a/0x20"
 	"bug|[    3.100000] kernel BUG at mm/filemap.c:1540!"

@@ -5,7 +5,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 vm=$here/../../qemu/vm.sh
-. "$here/../ktap.sh"
+. "$here/../lib/ktap.sh"
 out=${RSHMEM_TEST_OUT:-$(mktemp -d)}
 ktap_plan 3
 

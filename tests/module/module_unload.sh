@@ -2,7 +2,7 @@
 # The module cannot be removed while an rshmem instance is mounted, and is
 # removed cleanly once none is; loaded again, it mounts again. The suite's own
 # mount at $RSHMEM_MNT is restored at the end.
-. /tests/ktap.sh
+. /tests/lib/ktap.sh
 ktap_plan 5
 loaded() { grep -q '^rshmem ' /proc/modules; }
 dir=/tmp/module_unload

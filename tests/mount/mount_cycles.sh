@@ -2,7 +2,7 @@
 # 100 mount/umount cycles of rshmem leave nothing behind: each succeeds, and the
 # module's reference count (one per live superblock), the rshmem inode cache
 # and the kernel's slab usage come back to their baseline.
-. /tests/ktap.sh
+. /tests/lib/ktap.sh
 CYCLES=100
 dir=/tmp/mount_cycles
 mkdir -p $dir

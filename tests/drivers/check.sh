@@ -6,7 +6,8 @@
 # "N passed, N failed, N skipped". Exits non-zero on any failure or splat.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
+tests=$(dirname "$here")
+repo=$(dirname "$tests")
 out=${RSHMEM_CHECK_OUT:-$repo/tests/build/results}
 rm -rf "$out"
 mkdir -p "$out"
@@ -33,7 +34,7 @@ phase "building the guest tests"
 "$here/build.sh" || exit 1
 
 phase "host: splat scanner"
-"$here/host/scanner_samples.sh" | tee "$out/scanner_samples.ktap"
+"$tests/host/scanner_samples.sh" | tee "$out/scanner_samples.ktap"
 
 phase "guest suite (rshmem.ko on the test kernel)"
 t1=$(date +%s)
@@ -54,7 +55,7 @@ suite_rc=${PIPESTATUS[0]}
 echo "# guest suite: $(($(date +%s) - t1))s"
 
 phase "host: splat detection in the VM"
-RSHMEM_TEST_OUT="$out" "$here/host/splat_detect.sh" | tee "$out/splat_detect.ktap"
+RSHMEM_TEST_OUT="$out" "$tests/host/splat_detect.sh" | tee "$out/splat_detect.ktap"
 
 phase "bench smoke: the bench kernel at 2 CPUs, one repetition (nothing about speed)"
 t2=$(date +%s)

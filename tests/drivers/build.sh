@@ -6,32 +6,35 @@
 # initramfs gets its libraries).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../qemu/toolchain.sh"
+tests=$(dirname "$here")
+. "$tests/../qemu/toolchain.sh"
 ksrc=$(kernel_src)
-out=$here/build/guest
+out=$tests/build/guest
 rm -rf "$out"
 mkdir -p "$out"
-cp "$here/run-suite.sh" "$here/ktap.sh" "$here/memory.sh" "$out/"
+cp "$here/run-suite.sh" "$out/"
+mkdir -p "$out/lib"
+cp "$tests/lib/ktap.sh" "$tests/lib/memory.sh" "$out/lib/"
 : >"$out/list"
 mkdir -p "$out/bin"
 cp /usr/bin/trinity "$out/bin/trinity"
 cc() { gcc -static -O2 -g -Wall -Werror -pthread -I"$ksrc/tools/testing/selftests" "$@"; }
-grep -Ev '^#|^$' "$here/guest.list" | while read -r src timeout; do
+grep -Ev '^#|^$' "$tests/guest.list" | while read -r src timeout; do
 	case "$src" in
 	tool)
 		bin=${timeout%.c}
 		mkdir -p "$out/$(dirname "$bin")"
-		cc -o "$out/$bin" "$here/$timeout"
+		cc -o "$out/$bin" "$tests/$timeout"
 		;;
 	*.c)
 		bin=${src%.c}
 		mkdir -p "$out/$(dirname "$bin")"
-		cc -o "$out/$bin" "$here/$src"
+		cc -o "$out/$bin" "$tests/$src"
 		echo "$bin $timeout" >>"$out/list"
 		;;
 	*.sh)
 		mkdir -p "$out/$(dirname "$src")"
-		install -m 755 "$here/$src" "$out/$src"
+		install -m 755 "$tests/$src" "$out/$src"
 		echo "$src $timeout" >>"$out/list"
 		;;
 	esac

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: rshmem against tmpfs on a kernel without debugging.
-#   tests/bench.sh            REPS (default 3) repetitions of SECS (default 2) s per
+#   tests/drivers/bench.sh            REPS (default 3) repetitions of SECS (default 2) s per
 #                             measurement, at 1, 2 and 4 CPUs (CPUS="1 2 4"); all
 #                             workloads, or those named in WORKLOADS
-#   tests/bench.sh --smoke    one repetition of 1 s at 2 CPUs (the default suite's
+#   tests/drivers/bench.sh --smoke    one repetition of 1 s at 2 CPUs (the default suite's
 #                             smoke test: it checks that every workload runs on
 #                             both file systems and asserts nothing about speed)
 # It builds (or finds in the cache) the bench kernel, from the same source and
@@ -14,7 +14,8 @@
 # summary.csv, summary.md (the table) and chart.png.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
+tests=$(dirname "$here")
+repo=$(dirname "$tests")
 . "$repo/qemu/toolchain.sh"
 smoke=0
 [ "${1:-}" = --smoke ] && smoke=1
@@ -47,9 +48,9 @@ guest=$out/guest
 ksrc=$(kernel_src)
 mkdir -p "$guest/bench" "$guest/race"
 cc() { gcc -static -O2 -Wall -Werror -pthread -I"$ksrc/tools/testing/selftests" "$@"; }
-cc -o "$guest/bench/bench" "$here/bench/bench.c" || exit 1
-cc -o "$guest/race/punch_starvation" "$here/race/punch_starvation.c" || exit 1
-install -m 755 "$here/bench/run.sh" "$guest/bench/run.sh"
+cc -o "$guest/bench/bench" "$tests/bench/bench.c" || exit 1
+cc -o "$guest/race/punch_starvation" "$tests/race/punch_starvation.c" || exit 1
+install -m 755 "$tests/bench/run.sh" "$guest/bench/run.sh"
 
 t0=$(date +%s)
 status=0
@@ -66,5 +67,5 @@ done
 echo "bench: $(($(date +%s) - t0))s in the VM"
 args=(--vm-ok $((1 - status)))
 [ $smoke = 1 ] && args+=(--ktap)
-python3 "$here/bench/report.py" "${args[@]}" "$out" || status=1
+python3 "$tests/bench/report.py" "${args[@]}" "$out" || status=1
 exit $status

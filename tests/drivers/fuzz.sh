@@ -11,7 +11,8 @@
 # and the logs go to tests/build/fuzz.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
+tests=$(dirname "$here")
+repo=$(dirname "$tests")
 secs=${DURATION:-600}
 case "$secs" in '' | *[!0-9]*) echo "fuzz: DURATION must be a number of seconds" >&2; exit 2 ;; esac
 [ "$secs" -ge 20 ] || { echo "fuzz: DURATION must be at least 20 seconds" >&2; exit 2; }
