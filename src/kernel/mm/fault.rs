@@ -87,11 +87,11 @@ impl<'a, T: FileSystem> VmFault<'a, T> {
     /// The mapped file. It outlives the handler's whole run, even once the fault lock is
     /// released: the release pins it first.
     pub fn file(&self) -> &'a File<T> {
-        // SAFETY: The VMA, and so its file, are pinned by the fault lock (type
-        // invariant); the mapping's operations are `T`'s only on files of `T`. The
-        // lock is held until the handler returns, unless `release_lock` drops it, and
-        // that takes a reference to the file first, kept until the handler has
+        // The fault lock is held until the handler returns, unless `release_lock` drops
+        // it, and that takes a reference to the file first, kept until the handler has
         // returned (`pin`): so the file lives for `'a`.
+        // SAFETY: The VMA, and so its file, are pinned by the fault lock or the pin (type
+        // invariant); the mapping's operations are `T`'s only on files of `T`.
         unsafe { File::from_raw((*self.raw().__bindgen_anon_1.vma).vm_file) }
     }
 
