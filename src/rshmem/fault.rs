@@ -56,6 +56,9 @@ impl VmOperations for Rshmem {
     ///   mm installs our PTE before unlocking the folio; then truncation's removal, which
     ///   unmaps a mapped folio it removes, and its final unmap both come after, and take
     ///   the PTE down. Nothing beyond the new EOF stays mapped.
+    // Inlined into its trampoline (`kernel/fs.rs`), which holds the pin of a released
+    // fault lock: one call per fault, as when the trampoline tail-called the handler.
+    #[inline(always)]
     fn fault(vmf: VmFault<'_, Rshmem>) -> FaultResult<'_> {
         // A hole punch in progress over this page: wait for it rather than add a page it
         // would have to find and unmap again (`tests/race/punch_starvation.c`; see
