@@ -9,6 +9,8 @@
 #   make fuzz         trinity and the model-checking exerciser, DURATION=seconds (default 600)
 #   make bench        rshmem against tmpfs on a kernel without debugging (REPS=, SECS=, CPUS=,
 #                     WORKLOADS=)
+#   make profile      where one workload's kernel instructions go, tmpfs against rshmem,
+#                     counted by a QEMU plugin (WORKLOAD=name, CPUS=n; OPS=, SECS=, TOP=, RUNS=, REP=)
 #   make deps         install what is missing (Debian packages, bindgen, kernel source)
 #   make kernel       build (or find in the cache) the test kernel
 #   make lint         rustfmt and clippy, with the kernel's Rust flags
@@ -20,7 +22,7 @@ export RSHMEM_CACHE ?= $(HOME)/.cache/rshmem
 QEMU := $(CURDIR)/qemu
 TOOLS = . $(QEMU)/toolchain.sh &&
 
-.PHONY: all module deps kernel run check fuzz bench lint fmt clean
+.PHONY: all module deps kernel run check fuzz bench profile lint fmt clean
 
 all: module
 
@@ -62,6 +64,11 @@ fuzz: module
 # The bench kernel and its own build of rshmem.ko; the test kernel is not needed.
 bench: deps
 	@REPS=$(REPS) SECS=$(SECS) CPUS="$(CPUS)" WORKLOADS="$(WORKLOADS)" $(CURDIR)/tests/drivers/bench.sh
+
+# One workload under the instruction-counting plugin (qemu/plugin.sh), on the bench kernel.
+profile: deps
+	@WORKLOAD=$(WORKLOAD) CPUS=$(CPUS) OPS=$(OPS) SECS=$(SECS) TOP=$(TOP) RUNS=$(RUNS) REP=$(REP) \
+		$(CURDIR)/tests/drivers/profile.sh
 
 clean:
 	rm -f rshmem.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order

@@ -12,6 +12,7 @@
 #                                   and tests/build/guest, built for the test kernel)
 #     --stress N                    multiply the race tests' iterations (RSHMEM_STRESS)
 #     --out DIR                     where console.log and output.log go
+#     --plugin SPEC                 load a QEMU TCG plugin (qemu -plugin SPEC)
 #
 # In the guest: rshmem at /mnt/rshmem, tmpfs at /mnt/tmpfs, the suite in /tests,
 # copied files in /extra. The guest's output (its ttyS1) streams to stdout; the
@@ -24,7 +25,7 @@ repo=$(dirname "$here")
 
 mode=cmd cmd= timeout=900 smp=2 mem=1G kname=test out= stress=1
 ko=$repo/rshmem.ko tests=$repo/tests/build/guest
-copies=()
+copies=() plugin=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mode) mode=$2; shift ;;
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--tests) tests=$(realpath "$2"); shift ;;
 	--out) out=$2; shift ;;
 	--stress) stress=$2; shift ;;
+	--plugin) plugin=(-plugin "$2"); shift ;;
 	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -70,7 +72,7 @@ accel=tcg cpu=max,la57=off
 append="console=ttyS0 panic=-1 rshmem.mode=$mode rshmem.stress=$stress"
 qemu=(qemu-system-x86_64 -machine q35 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem"
 	-kernel "$bzimage" -initrd "$out/initramfs.cpio" -append "$append"
-	-display none -monitor none -no-reboot)
+	-display none -monitor none -no-reboot ${plugin[@]+"${plugin[@]}"})
 
 start=$(date +%s.%N)
 if [ "$mode" = shell ]; then

@@ -22,6 +22,15 @@
  *               then truncate to 0, again. Unit: fallocate calls/s.
  *   metadata    create (with 64 bytes written), stat and unlink 1000 files in
  *               a directory, again. Unit: files/s (each one all three).
+ *
+ * The timed part is one window of the instruction-counting QEMU plugin
+ * (tests/lib/insn_marker.h); without the plugin the markers are two calls.
+ * With BENCH_OPS=1 in the environment it also prints, on stderr, the number of
+ * operations done in the window (faults, read or write calls, fallocate
+ * calls, files) and the seconds it took: "ops <n> secs <s>".
+ * With BENCH_LIMIT=N every process does N operations and stops, instead of
+ * running SECONDS: a fixed amount of work, for instruction counts that do not
+ * depend on the emulator's speed (`make profile`).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/insn_marker.h"
 #include "../lib/page.h"
 
 #define MIB (1024L * 1024)
@@ -43,11 +53,14 @@
 
 struct shared {
 	int ready;
+	int done_pipe[2], release_pipe[2];
 	volatile int go, stop;
 	double done[64];
 };
 
 static struct shared *sh;
+/* Operations per process with BENCH_LIMIT, else 0: run until told to stop. */
+static double limit;
 
 static void die(const char *what)
 {
@@ -92,6 +105,29 @@ static void wait_go(void)
 		usleep(1000);
 }
 
+/* Whether to go on after n operations. */
+static int more(double n)
+{
+	return !sh->stop && (!limit || n < limit);
+}
+
+/*
+ * The measured loop is over. With BENCH_LIMIT, tell the parent, and wait
+ * until it has stopped the clock (closed the release pipe) before cleaning
+ * up, so that removing the file is never measured.
+ */
+static void finished(void)
+{
+	char c;
+
+	if (!limit)
+		return;
+	if (write(sh->done_pipe[1], "", 1) != 1)
+		die("write");
+	if (read(sh->release_pipe[0], &c, 1) < 0)
+		die("read");
+}
+
 /* page_fault3 (shared) and page_fault2 (private). */
 static double page_faults(const char *dir, int id, int private)
 {
@@ -102,18 +138,19 @@ static double page_faults(const char *dir, int id, int private)
 	if (ftruncate(fd, FILE_SIZE))
 		die("ftruncate");
 	wait_go();
-	while (!sh->stop) {
+	while (more(n)) {
 		char *m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE,
 			       private ? MAP_PRIVATE : MAP_SHARED, fd, 0);
 
 		if (m == MAP_FAILED)
 			die("mmap");
-		for (long off = 0; off < FILE_SIZE && !sh->stop; off += PAGE) {
+		for (long off = 0; off < FILE_SIZE && more(n); off += PAGE) {
 			m[off] = 0;
 			n++;
 		}
 		munmap(m, FILE_SIZE);
 	}
+	finished();
 	close(fd);
 	unlink(path);
 	return n;
@@ -133,7 +170,7 @@ static double io(const char *dir, int id, int write, int random, long bs)
 	if (!(write && !random))
 		fill(fd, FILE_SIZE);
 	wait_go();
-	while (!sh->stop) {
+	while (more(bytes / bs)) {
 		ssize_t r;
 
 		if (random) {
@@ -152,6 +189,7 @@ static double io(const char *dir, int id, int write, int random, long bs)
 		off += bs;
 		bytes += bs;
 	}
+	finished();
 	close(fd);
 	unlink(path);
 	return bytes / MIB;
@@ -164,8 +202,8 @@ static double falloc(const char *dir, int id)
 	double n = 0;
 
 	wait_go();
-	while (!sh->stop) {
-		for (long off = 0; off < 16 * MIB && !sh->stop; off += PAGE) {
+	while (more(n)) {
+		for (long off = 0; off < 16 * MIB && more(n); off += PAGE) {
 			if (fallocate(fd, 0, off, PAGE))
 				die("fallocate");
 			n++;
@@ -173,6 +211,7 @@ static double falloc(const char *dir, int id)
 		if (ftruncate(fd, 0))
 			die("ftruncate");
 	}
+	finished();
 	close(fd);
 	unlink(path);
 	return n;
@@ -188,10 +227,10 @@ static double metadata(const char *dir, int id)
 	if (mkdir(sub, 0700))
 		die(sub);
 	wait_go();
-	while (!sh->stop) {
+	while (more(n)) {
 		int i, count;
 
-		for (count = 0; count < 1000 && !sh->stop; count++) {
+		for (count = 0; count < 1000 && more(n + count); count++) {
 			int fd;
 
 			snprintf(path, sizeof(path), "%s/f%d", sub, count);
@@ -212,23 +251,24 @@ static double metadata(const char *dir, int id)
 		}
 		n += count;
 	}
+	finished();
 	rmdir(sub);
 	return n;
 }
 
+static const struct {
+	const char *name;
+	int write, random;
+	long bs;
+} ios[] = {
+	{ "seqwrite_4k", 1, 0, 4096 }, { "seqwrite_1m", 1, 0, MIB },
+	{ "seqread_4k", 0, 0, 4096 },  { "seqread_1m", 0, 0, MIB },
+	{ "randwrite_4k", 1, 1, 4096 }, { "randwrite_1m", 1, 1, MIB },
+	{ "randread_4k", 0, 1, 4096 },  { "randread_1m", 0, 1, MIB },
+};
+
 static double work(const char *w, const char *dir, int id)
 {
-	static const struct {
-		const char *name;
-		int write, random;
-		long bs;
-	} ios[] = {
-		{ "seqwrite_4k", 1, 0, 4096 }, { "seqwrite_1m", 1, 0, MIB },
-		{ "seqread_4k", 0, 0, 4096 },  { "seqread_1m", 0, 0, MIB },
-		{ "randwrite_4k", 1, 1, 4096 }, { "randwrite_1m", 1, 1, MIB },
-		{ "randread_4k", 0, 1, 4096 },  { "randread_1m", 0, 1, MIB },
-	};
-
 	if (!strcmp(w, "pf_shared"))
 		return page_faults(dir, id, 0);
 	if (!strcmp(w, "pf_private"))
@@ -242,6 +282,15 @@ static double work(const char *w, const char *dir, int id)
 			return io(dir, id, ios[i].write, ios[i].random, ios[i].bs);
 	fprintf(stderr, "bench: unknown workload %s\n", w);
 	exit(2);
+}
+
+/* Operations per unit of work's result: read or write calls per MiB for I/O. */
+static double ops_per_unit(const char *w)
+{
+	for (size_t i = 0; i < sizeof(ios) / sizeof(ios[0]); i++)
+		if (!strcmp(w, ios[i].name))
+			return (double)MIB / ios[i].bs;
+	return 1;
 }
 
 static const char *unit(const char *w)
@@ -274,11 +323,24 @@ int main(int argc, char **argv)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		die("mmap");
+	if (getenv("BENCH_LIMIT")) {
+		limit = atof(getenv("BENCH_LIMIT"));
+		if (limit < 1) {
+			fprintf(stderr, "bench: bad BENCH_LIMIT\n");
+			return 2;
+		}
+		if (pipe(sh->done_pipe) || pipe(sh->release_pipe))
+			die("pipe");
+	}
+	/* Without the page the markers do nothing; the run is the same. */
+	marker_setup();
 	for (int i = 0; i < procs; i++) {
 		pids[i] = fork();
 		if (pids[i] < 0)
 			die("fork");
 		if (pids[i] == 0) {
+			if (limit)
+				close(sh->release_pipe[1]);
 			sh->done[i] = work(argv[1], argv[2], i);
 			_exit(0);
 		}
@@ -291,11 +353,25 @@ int main(int argc, char **argv)
 		}
 		usleep(1000);
 	}
+	marker_begin();
 	start = now();
 	sh->go = 1;
-	usleep((useconds_t)(secs * 1e6));
+	if (limit) {
+		char c;
+
+		/* Each process says when its work is done; a dead one closes its end. */
+		close(sh->done_pipe[1]);
+		for (int i = 0; i < procs; i++)
+			if (read(sh->done_pipe[0], &c, 1) != 1)
+				break;
+	} else {
+		usleep((useconds_t)(secs * 1e6));
+	}
 	sh->stop = 1;
 	elapsed = now() - start;
+	marker_end();
+	if (limit)
+		close(sh->release_pipe[1]);
 	for (int i = 0; i < procs; i++) {
 		int ws;
 
@@ -308,6 +384,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: %s: a process failed or did no work\n", argv[1]);
 		return 1;
 	}
+	if (getenv("BENCH_OPS") && !strcmp(getenv("BENCH_OPS"), "1"))
+		fprintf(stderr, "ops %.0f secs %.3f\n", total * ops_per_unit(argv[1]), elapsed);
 	printf("%.1f %s\n", total / elapsed, unit(argv[1]));
 	return 0;
 }

@@ -28,29 +28,10 @@ rm -rf "$out"
 mkdir -p "$out"
 
 "$repo/qemu/kernel.sh" build bench || exit 1
-kdir=$("$repo/qemu/kernel.sh" dir bench)
-
-# rshmem.ko for the bench kernel, built from a copy of the sources so the
-# test kernel's build in the work tree is left alone.
+# rshmem.ko for the bench kernel and the guest's /tests (bench-build.sh).
+"$here/bench-build.sh" "$out" || exit 1
 mod=$out/module
-mkdir -p "$mod/src"
-cp "$repo/Kbuild" "$mod/"
-(cd "$repo/src" && find . -type f \( -name '*.rs' -o -name '*.h' \) \
-	! -name bindings_generated.rs -exec cp --parents {} "$mod/src/" \;)
-if ! make -C "$kdir" M="$mod" "${KMAKE_TOOLS[@]}" modules >"$out/module.log" 2>&1; then
-	tail -n 30 "$out/module.log"
-	echo "bench: building rshmem.ko for the bench kernel failed" >&2
-	exit 1
-fi
-
-# The guest's /tests: the workloads, their driver, and the punch-latency test.
 guest=$out/guest
-ksrc=$(kernel_src)
-mkdir -p "$guest/bench" "$guest/race"
-cc() { gcc -static -O2 -Wall -Werror -pthread -I"$ksrc/tools/testing/selftests" "$@"; }
-cc -o "$guest/bench/bench" "$tests/bench/bench.c" || exit 1
-cc -o "$guest/race/punch_starvation" "$tests/race/punch_starvation.c" || exit 1
-install -m 755 "$tests/bench/run.sh" "$guest/bench/run.sh"
 
 t0=$(date +%s)
 status=0
