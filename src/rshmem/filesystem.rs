@@ -114,6 +114,8 @@ impl FileSystem for Rshmem {
             maxbytes: MAX_LFS_FILESIZE,
             blocksize_bits: PAGE_SHIFT as u8,
             time_gran: 1,
+            nosec: true,
+            i_version: true,
         });
         let mode = S_IFDIR | opts.mode;
         let mut root = namespace::new_inode(Idmap::identity(), sb, None, mode, NewKind::Directory)?;

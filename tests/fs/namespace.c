@@ -417,6 +417,41 @@ TEST_F(fs, chmod_chown_utimes)
 	EXPECT_EQ(0, as_user(owner_changes, (void *)in(self, "f")));
 }
 
+static int write_as_user(void *path)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return 2;
+	if (write(fd, "u", 1) != 1)
+		return 3;
+	close(fd);
+	return 0;
+}
+
+/*
+ * A write by a user without CAP_FSETID drops set-user-id, also after writes
+ * that found nothing to drop: the filesystem sets SB_NOSEC, as tmpfs does,
+ * so the VFS remembers per inode (S_NOSEC) that there was nothing, and a
+ * chmod must make it look again.
+ */
+TEST_F(fs, write_drops_setuid_after_earlier_writes)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, write_file(in(self, "f"), "x", 1));
+	ASSERT_EQ(0, write_file(in(self, "f"), "y", 1));
+	ASSERT_EQ(0, chmod(in(self, "f"), 04777));
+	ASSERT_EQ(0, write_file(in(self, "f"), "z", 1));
+	ASSERT_EQ(0, stat(in(self, "f"), &st));
+	/* Root's write keeps it (CAP_FSETID). */
+	EXPECT_EQ(S_IFREG | 04777, st.st_mode);
+	ASSERT_EQ(0, chmod(self->dir, 0777));
+	EXPECT_EQ(0, as_user(write_as_user, (void *)in(self, "f")));
+	ASSERT_EQ(0, stat(in(self, "f"), &st));
+	EXPECT_EQ(S_IFREG | 0777, st.st_mode);
+}
+
 TEST_F(fs, write_updates_mtime_and_ctime_read_atime)
 {
 	struct stat a, b;

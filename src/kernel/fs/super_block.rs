@@ -54,6 +54,13 @@ pub struct SuperParams {
     pub blocksize_bits: u8,
     /// Timestamp granularity in nanoseconds.
     pub time_gran: u32,
+    /// Whether a write may skip looking for set-id bits and security capabilities to
+    /// drop once an inode is known to have none (`SB_NOSEC`, as tmpfs sets it: the VFS
+    /// then keeps `S_NOSEC` per inode and clears it when the mode changes).
+    pub nosec: bool,
+    /// Whether the VFS counts changes in `i_version` (`SB_I_VERSION`), for NFS and
+    /// overlayfs, as on tmpfs.
+    pub i_version: bool,
 }
 
 impl<T: FileSystem> SuperBlock<T> {
@@ -90,6 +97,12 @@ impl<T: FileSystem> SuperBlock<T, New> {
             (*sb).s_blocksize_bits = p.blocksize_bits;
             (*sb).s_blocksize = 1 << p.blocksize_bits;
             (*sb).s_time_gran = p.time_gran;
+            if p.nosec {
+                (*sb).s_flags |= bindings::RSHMEM_SB_NOSEC;
+            }
+            if p.i_version {
+                (*sb).s_flags |= bindings::RSHMEM_SB_I_VERSION;
+            }
         }
     }
 

@@ -190,10 +190,16 @@ impl LockedFolio {
         let size = self.0.size();
         let start = offset.min(size);
         let end = start.saturating_add(copied).min(size);
+        // A write of the whole folio, the common case, leaves nothing to zero: the calls
+        // are skipped (folio_zero_segments() would map the folio for nothing).
         // SAFETY: The folio is valid and locked; both ranges lie within it.
         unsafe {
-            bindings::folio_zero_range(self.as_ptr(), 0, start);
-            bindings::folio_zero_range(self.as_ptr(), end, size - end);
+            if start > 0 {
+                bindings::folio_zero_range(self.as_ptr(), 0, start);
+            }
+            if end < size {
+                bindings::folio_zero_range(self.as_ptr(), end, size - end);
+            }
             bindings::folio_mark_uptodate(self.as_ptr());
         }
     }
