@@ -40,9 +40,17 @@ static const gfp_t RSHMEM_GFP_KERNEL = GFP_KERNEL;
 static const slab_flags_t RSHMEM_INODE_CACHE_FLAGS = SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN;
 static const fgf_t RSHMEM_FGP_LOCK = FGP_LOCK;
 static const unsigned long RSHMEM_SB_NOSEC = SB_NOSEC;
+static const unsigned short RSHMEM_FS_PARAM_NEG_WITH_NO = fs_param_neg_with_no;
 static const unsigned long RSHMEM_SB_I_VERSION = SB_I_VERSION;
 static const unsigned int RSHMEM_TASK_NORMAL = TASK_NORMAL;
 static const unsigned int RSHMEM_TASK_UNINTERRUPTIBLE = TASK_UNINTERRUPTIBLE;
+/* The bits of folio->flags that src/kernel/mm/folio.rs tests inline. */
+static const unsigned int RSHMEM_PG_UPTODATE = PG_uptodate;
+static const unsigned int RSHMEM_PG_HEAD = PG_head;
+static const unsigned int RSHMEM_PG_DIRTY = PG_dirty;
+#ifdef CONFIG_MEMORY_FAILURE
+static const unsigned int RSHMEM_PG_HWPOISON = PG_hwpoison;
+#endif
 
 /*
  * WARN_ON_ONCE() is a macro: this is the one function that expands it, and

@@ -221,6 +221,12 @@ pub trait VmOperations: FileSystem {
     fn page_mkwrite(_vmf: PageMkwrite<'_, Self>) -> FaultResult<'_> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
+    /// Whether a new mapping of `file` gets [`VmOperations::page_mkwrite`], asked at
+    /// `mmap`. With it, the mm maps the pages of a shared writable mapping read-only
+    /// until they are written (write notification); without it, writable at once.
+    fn wants_page_mkwrite(_file: &File<Self>) -> bool {
+        true
+    }
 }
 
 // The tables, one per trait. Each is a constant, promoted to static storage where it is
@@ -334,6 +340,12 @@ impl<T: VmOperations> VmTable<T> {
         ops.fault = slot!(T::HAS_FAULT, fault::<T>);
         ops.map_pages = Some(bindings::filemap_map_pages);
         ops.page_mkwrite = slot!(T::HAS_PAGE_MKWRITE, page_mkwrite::<T>);
+        ops
+    };
+    /// The same without `page_mkwrite`.
+    const OPS_NO_MKWRITE: bindings::vm_operations_struct = {
+        let mut ops = Self::OPS;
+        ops.page_mkwrite = None;
         ops
     };
 }
@@ -654,12 +666,19 @@ unsafe extern "C" fn mmap<T: VmOperations>(
     file: *mut bindings::file,
     vma: *mut bindings::vm_area_struct,
 ) -> c_int {
-    // SAFETY: The VFS passes the file being mapped and its new VMA, under mmap_lock;
-    // the table is static.
-    unsafe {
-        File::<T>::from_raw(file).accessed();
-        (*vma).vm_ops = const { &VmTable::<T>::OPS };
-    }
+    // SAFETY: The VFS passes the file being mapped, valid for the call.
+    let file = unsafe { File::<T>::from_raw(file) };
+    file.accessed();
+    // `mmap_region` computes the VMA's page protection (`vma_set_page_prot`, which asks
+    // `vma_wants_writenotify` whether there is a `page_mkwrite`) after this returns, so
+    // either table takes full effect.
+    let ops = if T::HAS_PAGE_MKWRITE && T::wants_page_mkwrite(file) {
+        const { &VmTable::<T>::OPS }
+    } else {
+        const { &VmTable::<T>::OPS_NO_MKWRITE }
+    };
+    // SAFETY: The VFS passes the new VMA, under mmap_lock; the table is static.
+    unsafe { (*vma).vm_ops = ops };
     0
 }
 

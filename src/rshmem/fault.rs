@@ -26,6 +26,7 @@
 
 #![deny(unsafe_code)]
 
+use crate::kapi::fs::file::File;
 use crate::kapi::fs::VmOperations;
 use crate::kapi::mm::fault::{FaultResult, PageMkwrite, VmFault};
 use crate::kapi::mm::folio::Folio;
@@ -98,8 +99,19 @@ impl VmOperations for Rshmem {
         vmf.set_locked_folio(folio)
     }
 
-    /// `.page_mkwrite`: a shared mapping's first write to a page mapped read-only. Updates
-    /// the times, checks the page is still in the file, and dirties it.
+    /// `.page_mkwrite`, with the `mapped_mtime` mount option only: a shared mapping's
+    /// first write to a page mapped read-only. Updates the times, checks the page is
+    /// still in the file, and dirties it.
+    ///
+    /// By default a mapping has no `.page_mkwrite`, as on tmpfs: then the mm maps a shared
+    /// writable mapping's pages writable at once, `fault_dirty_shared_page` updates the
+    /// times on a write fault (and only then), and a write to a page the mapping first
+    /// read changes no time at all. The option buys POSIX's "st_mtime updated between a
+    /// write to a shared mapping and the next msync or munmap" for such pages, at about 100
+    /// kernel instructions per fault (`make profile WORKLOAD=pf_shared`): the hook itself,
+    /// a second folio lock, `folio_wait_stable` and the dirty throttling check. Every
+    /// folio is dirty from its insertion (`Mapping::add_new`), so nothing here or in
+    /// `fault_dirty_shared_page` has anything to record for writeback, which rshmem has not.
     fn page_mkwrite(vmf: PageMkwrite<'_, Rshmem>) -> FaultResult<'_> {
         let inode = vmf.inode();
         // Before the folio lock, as other filesystems do: it may sleep.
@@ -113,5 +125,9 @@ impl VmOperations for Rshmem {
         folio.mark_dirty();
         folio.wait_stable();
         vmf.keep_locked(folio)
+    }
+
+    fn wants_page_mkwrite(file: &File<Rshmem>) -> bool {
+        file.inode().super_block().info().mapped_mtime()
     }
 }

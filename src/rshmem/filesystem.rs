@@ -22,6 +22,7 @@ use crate::rshmem::mount_options::{self, MountOptions};
 use crate::rshmem::namespace;
 use crate::rshmem::rshmem_inode::{self, RshmemInode};
 use crate::rshmem::space::Space;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -33,14 +34,17 @@ const OPT_NR_INODES: u8 = 1;
 const OPT_MODE: u8 = 2;
 const OPT_UID: u8 = 3;
 const OPT_GID: u8 = 4;
+const OPT_MAPPED_MTIME: u8 = 5;
 
-/// The mount parameters: tmpfs's names and value types.
-pub static PARAMETERS: ParamTable<5> = ParamTable::new([
+/// The mount parameters: tmpfs's names and value types, and `mapped_mtime` (rshmem's
+/// own; see `fault.rs`).
+pub static PARAMETERS: ParamTable<6> = ParamTable::new([
     ParamSpec::string(c_str!("size"), OPT_SIZE),
     ParamSpec::string(c_str!("nr_inodes"), OPT_NR_INODES),
     ParamSpec::u32oct(c_str!("mode"), OPT_MODE),
     ParamSpec::uid(c_str!("uid"), OPT_UID),
     ParamSpec::gid(c_str!("gid"), OPT_GID),
+    ParamSpec::flag_no(c_str!("mapped_mtime"), OPT_MAPPED_MTIME),
 ]);
 
 /// The rshmem filesystem.
@@ -56,6 +60,19 @@ pub struct RshmemInfo {
     mode: u16,
     uid: Kuid,
     gid: Kgid,
+    /// `mapped_mtime`: whether new mappings get `.page_mkwrite`, which updates the times
+    /// on a shared mapping's writes (`fault.rs`). A remount changes it for mappings made
+    /// after it; a mapping keeps the operations it was made with.
+    mapped_mtime: AtomicBool,
+}
+
+impl RshmemInfo {
+    /// Whether a new mapping should update the times on its writes.
+    pub fn mapped_mtime(&self) -> bool {
+        // Relaxed: a flag read once per `mmap`; a remount racing with it may or may not
+        // be seen by that mapping, as with any option that applies to later mappings.
+        self.mapped_mtime.load(Ordering::Relaxed)
+    }
 }
 
 /// `NAME_MAX`.
@@ -90,6 +107,10 @@ impl FileSystem for Rshmem {
                 opts.gid = param.gid();
                 fc.has_gid_mapping(opts.gid)
             }
+            OPT_MAPPED_MTIME => {
+                opts.mapped_mtime = Some(!param.negated());
+                true
+            }
             _ => false,
         };
         if ok {
@@ -105,6 +126,7 @@ impl FileSystem for Rshmem {
             mode: opts.mode,
             uid: opts.uid,
             gid: opts.gid,
+            mapped_mtime: AtomicBool::new(opts.mapped_mtime.unwrap_or(false)),
         }? Error)
     }
 
@@ -128,10 +150,15 @@ impl FileSystem for Rshmem {
         // tmpfs.
         let blocks = opts.seen_blocks.then_some(opts.blocks);
         let inodes = opts.seen_inodes.then_some(opts.inodes);
-        sb.info()
-            .space
+        let info = sb.info();
+        info.space
             .set_limits(blocks, inodes)
-            .map_err(|msg| fc.invalid(msg))
+            .map_err(|msg| fc.invalid(msg))?;
+        // After the limits, so that a remount that fails changes nothing.
+        if let Some(on) = opts.mapped_mtime {
+            info.mapped_mtime.store(on, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     fn init_inode_data() -> impl PinInit<RshmemInode, Error> {
@@ -152,6 +179,7 @@ impl SuperOperations for Rshmem {
             info.mode,
             info.uid,
             info.gid,
+            info.mapped_mtime(),
         )
     }
 

@@ -49,6 +49,8 @@ pub struct MountOptions {
     pub seen_blocks: bool,
     /// Whether `nr_inodes=` was given.
     pub seen_inodes: bool,
+    /// `mapped_mtime` or `nomapped_mtime`, if given (default off, as tmpfs behaves).
+    pub mapped_mtime: Option<bool>,
 }
 
 impl MountOptions {
@@ -62,6 +64,7 @@ impl MountOptions {
             gid,
             seen_blocks: false,
             seen_inodes: false,
+            mapped_mtime: None,
         }
     }
 
@@ -108,6 +111,7 @@ pub fn show(
     mode: u16,
     uid: Kuid,
     gid: Kgid,
+    mapped_mtime: bool,
 ) -> core::fmt::Result {
     if blocks != default_max_blocks() {
         write!(out, ",size={}k", blocks << (PAGE_SHIFT - 10))?;
@@ -123,6 +127,9 @@ pub fn show(
     }
     if gid != Kgid::ROOT {
         write!(out, ",gid={}", gid.to_init_ns())?;
+    }
+    if mapped_mtime {
+        out.write_str(",mapped_mtime")?;
     }
     Ok(())
 }

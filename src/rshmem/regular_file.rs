@@ -38,14 +38,12 @@ impl FileOperations for Rshmem {
         let mut pos = u64::try_from(iocb.pos()).map_err(|_| EINVAL)?;
         let inode = iocb.file().inode();
         let mapping = inode.mapping();
+        // What the buffers can take: read once, then counted down by what each copy
+        // moved (which is what it advanced `iter` by).
+        let mut left = iter.count();
         let mut done = 0usize;
         let mut error = None;
-        while iter.count() > 0 {
-            // A read of a large file is long: a dying task stops, as in filemap_read.
-            if task::fatal_signal_pending() {
-                error = Some(EINTR);
-                break;
-            }
+        while left > 0 {
             let index = pos >> PAGE_SHIFT;
             let offset = (pos & (PAGE_SIZE - 1)) as usize;
             let folio = mapping.get(index);
@@ -60,9 +58,7 @@ impl FileOperations for Rshmem {
                 break;
             }
             // `pos < size`: the subtraction does not wrap, and the end stays within size.
-            let want = (PAGE_SIZE - offset as u64)
-                .min(size - pos)
-                .min(iter.count() as u64) as usize;
+            let want = (PAGE_SIZE - offset as u64).min(size - pos).min(left as u64) as usize;
             // A folio not uptodate yet (preallocated, or being written for the first time
             // under its lock by write(2)) is a hole, as on tmpfs (SGP_READ): its contents
             // are not ours to show until it is uptodate. A poisoned one is EIO, as on tmpfs.
@@ -79,11 +75,21 @@ impl FileOperations for Rshmem {
             };
             pos += copied as u64;
             done += copied;
+            left -= copied;
             if copied < want {
                 error = Some(EFAULT);
                 break;
             }
-            task::cond_resched();
+            // Between pages, not before the first: a read of a large file is long, so it
+            // yields, and a dying task stops, as in filemap_read; a read of one page (the
+            // common case, and all of shmem_file_read_iter's) pays for neither.
+            if left > 0 {
+                task::cond_resched();
+                if task::fatal_signal_pending() {
+                    error = Some(EINTR);
+                    break;
+                }
+            }
         }
         // `pos <= size <= MAX_LFS_FILESIZE`.
         iocb.set_pos(pos as i64);

@@ -70,18 +70,29 @@ pub fn recalc(inode: &Inode<Rshmem>, added: u64) {
 /// The folio is returned locked and still in the page cache: a racing truncation (which
 /// removes folios under their lock) either removed it before we locked it, and we look
 /// again, or waits for us.
+// Inlined: the lookup of a folio already present is every fault's and every write's
+// common case; what allocates is out of line (`get_new_folio`).
+#[inline(always)]
 pub fn get_folio(inode: &Inode<Rshmem>, index: u64) -> Result<(LockedFolio, bool)> {
+    let mapping = inode.mapping();
+    if let Some(folio) = mapping.get_locked(index) {
+        // `__filemap_get_folio` looks again if truncation took the folio while it waited
+        // for the lock, so this holds; it is cheap to check where it matters.
+        if folio.belongs_to(mapping) {
+            return Ok((folio, false));
+        }
+    }
+    get_new_folio(inode, index)
+}
+
+/// `get_folio` when the first lookup found nothing (or a folio truncated under it): a new
+/// folio, unless a racing fault or write inserts one first.
+#[inline(never)]
+fn get_new_folio(inode: &Inode<Rshmem>, index: u64) -> Result<(LockedFolio, bool)> {
     let mapping = inode.mapping();
     let space = &inode.super_block().info().space;
     let mut retried_enospc = false;
     loop {
-        if let Some(folio) = mapping.get_locked(index) {
-            if folio.belongs_to(mapping) {
-                return Ok((folio, false));
-            }
-            // Truncated or punched while we waited for the lock: look again.
-            continue;
-        }
         if let Err(e) = space.charge_blocks(1) {
             // The charge of pages truncated away may not be returned yet: do that
             // and try once more, as shmem_get_folio_gfp does.
@@ -90,20 +101,28 @@ pub fn get_folio(inode: &Inode<Rshmem>, index: u64) -> Result<(LockedFolio, bool
             }
             retried_enospc = true;
             recalc(inode, 0);
-            continue;
-        }
-        match mapping.add_new(index) {
-            Ok(folio) => {
-                recalc(inode, 1);
-                return Ok((folio, true));
-            }
-            Err(e) => {
-                space.uncharge_blocks(1);
-                // EEXIST: a racing fault or write inserted one first; use theirs.
-                if e != EEXIST {
-                    return Err(e);
+        } else {
+            match mapping.add_new(index) {
+                Ok(folio) => {
+                    recalc(inode, 1);
+                    return Ok((folio, true));
+                }
+                Err(e) => {
+                    space.uncharge_blocks(1);
+                    // EEXIST: a racing fault or write inserted one first; use theirs.
+                    if e != EEXIST {
+                        return Err(e);
+                    }
                 }
             }
+        }
+        // Look again: after EEXIST, or with the charge returned, and before a second
+        // ENOSPC, for a folio someone else inserted meanwhile.
+        if let Some(folio) = mapping.get_locked(index) {
+            if folio.belongs_to(mapping) {
+                return Ok((folio, false));
+            }
+            // Truncated or punched while we waited for the lock: a new one, then.
         }
     }
 }

@@ -170,26 +170,106 @@ TEST_F(fs, truncate_under_a_private_cow_mapping)
 	close(fd);
 }
 
-TEST_F(fs, mapped_write_updates_mtime)
+static int mtime_after(const struct stat *b, const struct stat *a)
+{
+	return b->st_mtim.tv_sec > a->st_mtim.tv_sec ||
+	       (b->st_mtim.tv_sec == a->st_mtim.tv_sec && b->st_mtim.tv_nsec > a->st_mtim.tv_nsec);
+}
+
+/*
+ * Whether a write to a page of a shared mapping that was first mapped by a
+ * read changes mtime (file @name in @dir): only with write notification
+ * (.page_mkwrite), which tmpfs has not.
+ */
+static int write_after_read_updates_mtime(const char *path, int *updated)
+{
+	struct stat a, b;
+	int fd = open(path, O_CREAT | O_RDWR, 0600);
+	char *m;
+
+	if (fd < 0 || ftruncate(fd, PAGE))
+		return -1;
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	(void)*(volatile char *)m; /* Mapped for reading first. */
+	fstat(fd, &a);
+	usleep(20000);
+	m[0] = 'w';
+	fstat(fd, &b);
+	*updated = mtime_after(&b, &a);
+	munmap(m, PAGE);
+	close(fd);
+	return 0;
+}
+
+TEST_F(fs, mapped_write_after_a_read_leaves_mtime_as_on_tmpfs)
+{
+	int updated;
+
+	ASSERT_EQ(0, write_after_read_updates_mtime(in(self, "f"), &updated));
+	EXPECT_EQ(0, updated);
+}
+
+TEST_F(fs, first_mapped_write_fault_updates_mtime)
 {
 	struct stat a, b;
 	int fd = open_sized(self, "f", PAGE);
 	char *m;
 
-	if (!strcmp(variant->type, "tmpfs"))
-		SKIP(return, "tmpfs has no page_mkwrite: mapped writes leave mtime as it is");
 	ASSERT_LE(0, fd);
-	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, m);
-	(void)*(volatile char *)m; /* Mapped for reading first. */
 	ASSERT_EQ(0, fstat(fd, &a));
 	usleep(20000);
-	m[0] = 'w';
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	m[0] = 'w'; /* A write fault: fault_dirty_shared_page updates the times. */
 	ASSERT_EQ(0, fstat(fd, &b));
-	EXPECT_TRUE(b.st_mtim.tv_sec > a.st_mtim.tv_sec ||
-		    (b.st_mtim.tv_sec == a.st_mtim.tv_sec && b.st_mtim.tv_nsec > a.st_mtim.tv_nsec));
+	EXPECT_TRUE(mtime_after(&b, &a));
 	munmap(m, PAGE);
 	close(fd);
+}
+
+/* The options field of the /proc/mounts line for @dir, or "". */
+static void options_of(const char *dir, char *opts, size_t len)
+{
+	char line[1024], mnt[512], o[512];
+	FILE *f = fopen("/proc/mounts", "r");
+
+	opts[0] = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %511s %*s %511s", mnt, o) == 2 && !strcmp(mnt, dir))
+			snprintf(opts, len, "%s", o);
+	if (f)
+		fclose(f);
+}
+
+/* rshmem's own option: mapped writes update the times, through .page_mkwrite. */
+TEST(mapped_mtime_option)
+{
+	char dir[] = "/tmp/mapped_mtime.XXXXXX", path[64], opts[512];
+	int updated;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	ASSERT_EQ(0, mount("none", dir, "rshmem", 0, "mapped_mtime"));
+	options_of(dir, opts, sizeof(opts));
+	EXPECT_STREQ("rw,relatime,mapped_mtime", opts);
+	ASSERT_EQ(0, write_after_read_updates_mtime(path, &updated));
+	EXPECT_EQ(1, updated);
+	/* Off again for the mappings made after a remount. */
+	ASSERT_EQ(0, mount("none", dir, "rshmem", MS_REMOUNT, "nomapped_mtime"));
+	options_of(dir, opts, sizeof(opts));
+	EXPECT_STREQ("rw,relatime", opts);
+	ASSERT_EQ(0, write_after_read_updates_mtime(path, &updated));
+	EXPECT_EQ(0, updated);
+	/* And on again; a value is refused. */
+	ASSERT_EQ(0, mount("none", dir, "rshmem", MS_REMOUNT, "mapped_mtime"));
+	ASSERT_EQ(0, write_after_read_updates_mtime(path, &updated));
+	EXPECT_EQ(1, updated);
+	EXPECT_EQ(-1, mount("none", dir, "rshmem", MS_REMOUNT, "mapped_mtime=1"));
+	EXPECT_EQ(EINVAL, errno);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
 }
 
 static long vmstat(const char *name)

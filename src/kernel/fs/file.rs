@@ -72,9 +72,10 @@ impl<T: FileSystem> File<T> {
 
     /// The file's inode.
     pub fn inode(&self) -> &Inode<T> {
-        // SAFETY: `f_inode` is set and pinned by the open file, and is an inode of `T`
-        // (type invariant).
-        unsafe { Inode::from_raw(bindings::file_inode(self.as_ptr())) }
+        // SAFETY: `f_inode` (what `file_inode` reads) is set before the file is opened and
+        // never changes; it is pinned by the open file, and is an inode of `T` (type
+        // invariant).
+        unsafe { Inode::from_raw((*self.as_ptr()).f_inode) }
     }
 
     /// Updates the access time, as reads and mmap do.

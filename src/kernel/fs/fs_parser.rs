@@ -24,12 +24,19 @@ pub type ParamType = unsafe extern "C" fn(
 ) -> core::ffi::c_int;
 
 impl ParamSpec {
-    const fn with(name: &'static CStr, opt: u8, kind: ParamType, data: usize) -> Self {
+    const fn with(
+        name: &'static CStr,
+        opt: u8,
+        kind: Option<ParamType>,
+        flags: u16,
+        data: usize,
+    ) -> Self {
         // SAFETY: `struct fs_parameter_spec` is valid all-zero (it then ends a table).
         let mut p: bindings::fs_parameter_spec = unsafe { core::mem::zeroed() };
         p.name = name.as_char_ptr();
-        p.type_ = Some(kind);
+        p.type_ = kind;
         p.opt = opt;
+        p.flags = flags;
         // Like the `fsparam_*` macros, `data` carries an integer, not a pointer.
         p.data = data as *const core::ffi::c_void;
         Self(Opaque::new(p))
@@ -37,23 +44,30 @@ impl ParamSpec {
 
     /// `fsparam_string`: the value is a string, read with [`Param::string`].
     pub const fn string(name: &'static CStr, opt: u8) -> Self {
-        Self::with(name, opt, bindings::fs_param_is_string, 0)
+        Self::with(name, opt, Some(bindings::fs_param_is_string), 0, 0)
     }
 
     /// `fsparam_u32oct`: an octal `u32`, read with [`Param::uint_32`].
     pub const fn u32oct(name: &'static CStr, opt: u8) -> Self {
         // The base goes in `data`, as with `fsparam_u32oct`.
-        Self::with(name, opt, bindings::fs_param_is_u32, 8)
+        Self::with(name, opt, Some(bindings::fs_param_is_u32), 0, 8)
     }
 
     /// `fsparam_uid`: a user id in the caller's namespace, read with [`Param::uid`].
     pub const fn uid(name: &'static CStr, opt: u8) -> Self {
-        Self::with(name, opt, bindings::fs_param_is_uid, 0)
+        Self::with(name, opt, Some(bindings::fs_param_is_uid), 0, 0)
     }
 
     /// `fsparam_gid`: a group id in the caller's namespace, read with [`Param::gid`].
     pub const fn gid(name: &'static CStr, opt: u8) -> Self {
-        Self::with(name, opt, bindings::fs_param_is_gid, 0)
+        Self::with(name, opt, Some(bindings::fs_param_is_gid), 0, 0)
+    }
+
+    /// `fsparam_flag_no`: a flag without a value, set by `name` and cleared by
+    /// `no<name>`; [`Param::negated`] says which.
+    pub const fn flag_no(name: &'static CStr, opt: u8) -> Self {
+        // No type checker: fs_parser accepts the parameter only without a value.
+        Self::with(name, opt, None, bindings::RSHMEM_FS_PARAM_NEG_WITH_NO, 0)
     }
 
     /// The all-zero entry that ends every table.
@@ -125,6 +139,11 @@ impl<'a> Param<'a> {
         // SAFETY: `fs_param_is_string` accepted the parameter, so `string` points to a
         // NUL-terminated value that lives as long as the parameter.
         unsafe { CStr::from_char_ptr((*self.raw.get()).__bindgen_anon_1.string) }
+    }
+
+    /// Whether a [`ParamSpec::flag_no`] parameter was given in its `no` form.
+    pub fn negated(&self) -> bool {
+        self.result.negated
     }
 
     /// The value of a [`ParamSpec::u32oct`] parameter.

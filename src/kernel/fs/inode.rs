@@ -117,8 +117,27 @@ impl<T: FileSystem> Inode<T> {
 
     /// The file size, `i_size_read`.
     pub fn size(&self) -> i64 {
+        // On 64-bit, `i_size_read` is `smp_load_acquire(&inode->i_size)`, pairing with
+        // `i_size_write`'s `smp_store_release`: the same acquire load, written out here so
+        // that every fault and read does not call the out-of-line wrapper.
+        #[cfg(CONFIG_64BIT)]
+        {
+            // SAFETY: The inode is valid, so `i_size` is a live, aligned `loff_t`. Its
+            // writers store it with `smp_store_release` and lockless readers load it with
+            // `smp_load_acquire`: marked accesses, as an atomic load is.
+            let size = unsafe {
+                core::sync::atomic::AtomicI64::from_ptr(core::ptr::addr_of_mut!(
+                    (*self.as_ptr()).i_size
+                ))
+            };
+            size.load(core::sync::atomic::Ordering::Acquire)
+        }
+        // On 32-bit it is a seqcount read.
+        #[cfg(not(CONFIG_64BIT))]
         // SAFETY: The inode is valid; `i_size_read` is safe against concurrent writers.
-        unsafe { bindings::i_size_read(self.as_ptr()) }
+        unsafe {
+            bindings::i_size_read(self.as_ptr())
+        }
     }
 
     /// The link count.

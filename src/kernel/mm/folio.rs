@@ -14,6 +14,7 @@ use crate::kapi::bindings;
 use crate::kapi::iov::IovIter;
 use crate::kapi::mm::mapping::Mapping;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::types::{ARef, AlwaysRefCounted, Opaque};
 
 /// A page-cache folio. Held by reference as an [`ARef<Folio>`], locked as a
@@ -56,16 +57,64 @@ impl Folio {
         self.0.get()
     }
 
-    /// The file offset of the folio's first byte.
-    pub fn pos(&self) -> i64 {
-        // SAFETY: The folio is valid (type invariant).
-        unsafe { bindings::folio_pos(self.as_ptr()) }
+    // The hot static inlines of page-flags.h and mm.h (`folio_test_uptodate`, `folio_pos`,
+    // ...) are written out below rather than called through bindgen's out-of-line
+    // wrappers, which cost a call each on every fault and every page read
+    // (`make profile`). Each keeps the C version's memory ordering, noted where it has
+    // one; anything less common calls the C function.
+
+    /// The folio's flags word, `folio->flags`, loaded with `ordering`.
+    fn flags(&self, ordering: Ordering) -> usize {
+        // SAFETY: The folio is valid (type invariant), so its flags word is a live,
+        // aligned `unsigned long`. The kernel changes it only with atomic bit operations,
+        // and `test_bit` reads it with a single load (`READ_ONCE`), which is what an
+        // atomic load is; `unsigned long` and `usize` have the same size on Linux.
+        let word = unsafe {
+            AtomicUsize::from_ptr(
+                core::ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.flags)
+                    .cast::<usize>(),
+            )
+        };
+        word.load(ordering)
     }
 
-    /// The size of the folio in bytes.
+    /// `folio_test_large`: whether the folio has more than one page.
+    fn is_large(&self) -> bool {
+        self.flags(Ordering::Relaxed) & (1 << bindings::RSHMEM_PG_HEAD) != 0
+    }
+
+    /// The page cache index of the folio's first page, `folio->index`.
+    pub(crate) fn index(&self) -> u64 {
+        // SAFETY: The folio is valid. Its index is set before it is inserted in the page
+        // cache and does not change while it is there or referenced by the caller.
+        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.index as u64 }
+    }
+
+    /// The file offset of the folio's first byte (`folio_pos`).
+    pub fn pos(&self) -> i64 {
+        // A page cache index fits `loff_t` once shifted: indices stop at
+        // `MAX_LFS_FILESIZE >> PAGE_SHIFT`.
+        (self.index() << crate::kapi::mm::PAGE_SHIFT) as i64
+    }
+
+    /// The size of the folio in bytes (`folio_size`).
     pub fn size(&self) -> usize {
+        if !self.is_large() {
+            return crate::kapi::mm::PAGE_SIZE as usize;
+        }
         // SAFETY: The folio is valid (type invariant).
         unsafe { bindings::folio_size(self.as_ptr()) }
+    }
+
+    /// The page of the folio at page cache index `index` (`folio_file_page`), which the
+    /// folio covers.
+    fn file_page(&self, index: u64) -> *mut bindings::page {
+        if !self.is_large() {
+            // An order-0 folio is its own page (`folio_page(folio, 0)`).
+            return self.as_ptr().cast();
+        }
+        // SAFETY: The folio is valid (type invariant).
+        unsafe { bindings::folio_file_page(self.as_ptr(), index as _) }
     }
 
     /// Copies up to `len` bytes from offset `offset` of the folio to `iter`, stopping at
@@ -84,16 +133,21 @@ impl Folio {
     /// Whether memory failure has poisoned the folio: its contents are lost, and must be
     /// neither read nor written (see `fs.rs` for why it stays in the page cache).
     pub fn is_hwpoison(&self) -> bool {
-        // SAFETY: The folio is valid. Without CONFIG_MEMORY_FAILURE this is `false`.
-        unsafe { bindings::folio_test_hwpoison(self.as_ptr()) }
+        // `folio_test_hwpoison`: a plain test of the head page's bit. Without
+        // CONFIG_MEMORY_FAILURE no folio is ever poisoned.
+        #[cfg(CONFIG_MEMORY_FAILURE)]
+        return self.flags(Ordering::Relaxed) & (1 << bindings::RSHMEM_PG_HWPOISON) != 0;
+        #[cfg(not(CONFIG_MEMORY_FAILURE))]
+        return false;
     }
 
     /// Whether every byte of the folio has been zeroed or written. A reader that sees it
     /// set also sees those bytes (`folio_test_uptodate` orders its read of the flag
     /// before the reader's reads of the contents, pairing with `folio_mark_uptodate`).
     pub fn is_uptodate(&self) -> bool {
-        // SAFETY: The folio is valid.
-        unsafe { bindings::folio_test_uptodate(self.as_ptr()) }
+        // `folio_test_uptodate`: `test_bit` and, when set, `smp_rmb()`. An acquire load
+        // gives the same order (on x86 both are a plain load).
+        self.flags(Ordering::Acquire) & (1 << bindings::RSHMEM_PG_UPTODATE) != 0
     }
 
     /// Marks the folio accessed, for reclaim's aging.
@@ -171,10 +225,10 @@ impl LockedFolio {
         if self.0.is_uptodate() {
             return;
         }
-        // SAFETY: The folio is valid and locked. It is order-0, so `folio_file_page` gives
-        // its one page, which `clear_highpage` zeroes with `clear_page`, as shmem does.
+        // SAFETY: The folio is valid and locked. It is order-0, so `file_page` gives its
+        // one page, which `clear_highpage` zeroes with `clear_page`, as shmem does.
         unsafe {
-            bindings::clear_highpage(bindings::folio_file_page(self.as_ptr(), 0));
+            bindings::clear_highpage(self.0.file_page(self.0.index()));
             bindings::folio_mark_uptodate(self.as_ptr());
         }
     }
@@ -211,6 +265,13 @@ impl LockedFolio {
 
     /// Marks the folio dirty: its data exists nowhere else.
     pub fn mark_dirty(&self) {
+        // Already dirty, as every folio of a mapping without writeback stays from its
+        // insertion: `folio_mark_dirty` would find the flag set and do nothing but look up
+        // the mapping (its one other effect, clearing `PG_reclaim`, is for folios under
+        // writeback). A relaxed test, as `noop_dirty_folio`'s own; we hold the lock.
+        if self.0.flags(Ordering::Relaxed) & (1 << bindings::RSHMEM_PG_DIRTY) != 0 {
+            return;
+        }
         // SAFETY: The folio is valid and locked.
         unsafe { bindings::folio_mark_dirty(self.as_ptr()) };
     }
@@ -234,11 +295,10 @@ impl LockedFolio {
     /// The page at file index `index` of the folio, handing over the lock and the
     /// reference, as a `.fault` handler returning `VM_FAULT_LOCKED` does.
     pub(crate) fn into_locked_page(self, index: u64) -> *mut bindings::page {
-        let folio = self.as_ptr();
+        // Callers pass the index they looked the folio up by, which it covers.
+        let page = self.0.file_page(index);
         core::mem::forget(self);
-        // SAFETY: The folio is valid and covers `index` (callers pass the index they
-        // looked it up by).
-        unsafe { bindings::folio_file_page(folio, index as _) }
+        page
     }
 
     /// Keeps the folio locked for the caller of `page_mkwrite` (which holds its own
