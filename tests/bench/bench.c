@@ -7,6 +7,10 @@
  * prints "<rate> <unit>": the work done in SECONDS of running, per second,
  * summed over PROCS processes (default 1). Set-up (creating and filling
  * files) happens before the clock starts; every file is removed at the end.
+ * The file sizes below are the default; BENCH_SIZE=BYTES in the environment
+ * sets another for the page-fault and I/O workloads (a multiple of the page,
+ * and of the block size for I/O, up to 1 TiB; `make bench`'s cost-growth
+ * figure runs 1 MiB to 1 GiB). fallocate and metadata ignore it.
  *
  *   pf_shared   will-it-scale page_fault3: a 128 MiB file per process, mapped
  *               shared; touch every page, unmap, again. Unit: faults (pages)/s.
@@ -27,7 +31,10 @@
  * (tests/lib/insn_marker.h); without the plugin the markers are two calls.
  * With BENCH_OPS=1 in the environment it also prints, on stderr, the number of
  * operations done in the window (faults, read or write calls, fallocate
- * calls, files) and the seconds it took: "ops <n> secs <s>".
+ * calls, files) and the seconds it took: "ops <n> secs <s>". That line is
+ * printed exactly when the run got as far as its window (called both
+ * markers), also when it then fails, so that a caller can number the
+ * plugin's windows (tests/bench/count.sh).
  * With BENCH_LIMIT=N every process does N operations and stops, instead of
  * running SECONDS: a fixed amount of work, for instruction counts that do not
  * depend on the emulator's speed (`make profile`).
@@ -50,6 +57,7 @@
 
 #define MIB (1024L * 1024)
 #define FILE_SIZE (128 * MIB)
+#define MAX_FILE_SIZE (1024L * 1024 * MIB)
 
 struct shared {
 	int ready;
@@ -61,6 +69,8 @@ struct shared {
 static struct shared *sh;
 /* Operations per process with BENCH_LIMIT, else 0: run until told to stop. */
 static double limit;
+/* Each process's file, for the page-fault and I/O workloads (BENCH_SIZE). */
+static long file_size = FILE_SIZE;
 
 static void die(const char *what)
 {
@@ -92,9 +102,12 @@ static void fill(int fd, long size)
 	static char buf[MIB];
 
 	memset(buf, 0x5a, sizeof(buf));
-	for (long off = 0; off < size; off += MIB)
-		if (pwrite(fd, buf, MIB, off) != MIB)
+	for (long off = 0; off < size; off += MIB) {
+		long len = size - off < MIB ? size - off : MIB;
+
+		if (pwrite(fd, buf, len, off) != len)
 			die("filling the file");
+	}
 }
 
 /* Set-up done: tell the parent, and wait for the clock to start. */
@@ -135,20 +148,20 @@ static double page_faults(const char *dir, int id, int private)
 	int fd = make_file(dir, id, "pf", path, sizeof(path));
 	double n = 0;
 
-	if (ftruncate(fd, FILE_SIZE))
+	if (ftruncate(fd, file_size))
 		die("ftruncate");
 	wait_go();
 	while (more(n)) {
-		char *m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE,
+		char *m = mmap(NULL, file_size, PROT_READ | PROT_WRITE,
 			       private ? MAP_PRIVATE : MAP_SHARED, fd, 0);
 
 		if (m == MAP_FAILED)
 			die("mmap");
-		for (long off = 0; off < FILE_SIZE && more(n); off += PAGE) {
+		for (long off = 0; off < file_size && more(n); off += PAGE) {
 			m[off] = 0;
 			n++;
 		}
-		munmap(m, FILE_SIZE);
+		munmap(m, file_size);
 	}
 	finished();
 	close(fd);
@@ -168,7 +181,7 @@ static double io(const char *dir, int id, int write, int random, long bs)
 	memset(buf, 0xa5, sizeof(buf));
 	/* Sequential writes start from an empty file; the rest need it filled. */
 	if (!(write && !random))
-		fill(fd, FILE_SIZE);
+		fill(fd, file_size);
 	wait_go();
 	while (more(bytes / bs)) {
 		ssize_t r;
@@ -177,8 +190,8 @@ static double io(const char *dir, int id, int write, int random, long bs)
 			rnd ^= rnd << 13;
 			rnd ^= rnd >> 7;
 			rnd ^= rnd << 17;
-			off = (long)(rnd % (FILE_SIZE / bs)) * bs;
-		} else if (off >= FILE_SIZE) {
+			off = (long)(rnd % (file_size / bs)) * bs;
+		} else if (off >= file_size) {
 			off = 0;
 			if (write && ftruncate(fd, 0))
 				die("ftruncate");
@@ -293,6 +306,31 @@ static double ops_per_unit(const char *w)
 	return 1;
 }
 
+/*
+ * The unit BENCH_SIZE must be a multiple of: the I/O block (so that every
+ * read or write is whole and inside the file), else the page.
+ */
+static long size_unit(const char *w)
+{
+	for (size_t i = 0; i < sizeof(ios) / sizeof(ios[0]); i++)
+		if (!strcmp(w, ios[i].name))
+			return ios[i].bs > PAGE ? ios[i].bs : PAGE;
+	return PAGE;
+}
+
+/* BENCH_SIZE, if set and not empty: decimal bytes, checked; 0 when not valid. */
+static long parse_size(const char *s, const char *w)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > MAX_FILE_SIZE || v % size_unit(w))
+		return 0;
+	return v;
+}
+
 static const char *unit(const char *w)
 {
 	if (!strncmp(w, "pf_", 3))
@@ -323,6 +361,14 @@ int main(int argc, char **argv)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		die("mmap");
+	if (getenv("BENCH_SIZE") && *getenv("BENCH_SIZE")) {
+		file_size = parse_size(getenv("BENCH_SIZE"), argv[1]);
+		if (!file_size) {
+			fprintf(stderr, "bench: bad BENCH_SIZE %s: bytes, a multiple of %ld, up to %ld\n",
+				getenv("BENCH_SIZE"), size_unit(argv[1]), MAX_FILE_SIZE);
+			return 2;
+		}
+	}
 	if (getenv("BENCH_LIMIT")) {
 		limit = atof(getenv("BENCH_LIMIT"));
 		if (limit < 1) {
@@ -380,12 +426,13 @@ int main(int argc, char **argv)
 			failed = 1;
 		total += sh->done[i];
 	}
+	/* Both markers were called: say so even if the run failed (see the top). */
+	if (getenv("BENCH_OPS") && !strcmp(getenv("BENCH_OPS"), "1"))
+		fprintf(stderr, "ops %.0f secs %.3f\n", total * ops_per_unit(argv[1]), elapsed);
 	if (failed || total <= 0) {
 		fprintf(stderr, "bench: %s: a process failed or did no work\n", argv[1]);
 		return 1;
 	}
-	if (getenv("BENCH_OPS") && !strcmp(getenv("BENCH_OPS"), "1"))
-		fprintf(stderr, "ops %.0f secs %.3f\n", total * ops_per_unit(argv[1]), elapsed);
 	printf("%.1f %s\n", total / elapsed, unit(argv[1]));
 	return 0;
 }

@@ -6,9 +6,19 @@
 # measurement:  BENCH <cpus> <workload> <fs> <rep> <value> <unit>
 # A measurement that fails prints BENCH-FAIL and the run goes on; the host
 # reports it as a failure.
+#   run.sh --list   prints the default workloads for this boot's CPU count (the
+#                   instruction-counting boots, count.sh, run the same ones)
+cpus=$(nproc)
+workloads="pf_shared_x1 pf_private_x1"
+[ "$cpus" -gt 1 ] && workloads="$workloads pf_shared_x$cpus pf_private_x$cpus"
+workloads="$workloads seqwrite_4k seqwrite_1m seqread_4k seqread_1m randwrite_4k
+randwrite_1m randread_4k randread_1m fallocate metadata punch"
+if [ "${1:-}" = --list ]; then
+	echo $workloads
+	exit 0
+fi
 reps=${1:-3}
 secs=${2:-3}
-cpus=$(nproc)
 status=0
 
 settle() {
@@ -53,10 +63,6 @@ measure() { # workload fs rep
 	fi
 }
 
-workloads="pf_shared_x1 pf_private_x1"
-[ "$cpus" -gt 1 ] && workloads="$workloads pf_shared_x$cpus pf_private_x$cpus"
-workloads="$workloads seqwrite_4k seqwrite_1m seqread_4k seqread_1m randwrite_4k
-randwrite_1m randread_4k randread_1m fallocate metadata punch"
 # A chosen few (names as in the table, "_xN" for N processes), for a longer look.
 [ -n "${3:-}" ] && workloads=$3
 echo "# bench: $cpus CPUs, $reps repetitions of ${secs}s, $(uname -r)"
