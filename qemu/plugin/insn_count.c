@@ -29,11 +29,20 @@
  * the same instruction. With rep=each every iteration counts (clearing a page
  * with rep stosb is then 4096 instructions), a measure of bytes moved.
  *
+ * Spin-waiting is counted apart too. A kernel block that holds a `pause`
+ * (cpu_relax(), in every spin-wait loop: queued spinlocks, the optimistic
+ * spinning of mutexes and rwsems, csd_lock_wait) waits for another vCPU,
+ * and how long depends on when the host runs which vCPU thread, not on the
+ * work: with more vCPUs than host cores, a lock holder's vCPU may be
+ * descheduled for a whole host time slice. Its instructions count in K and
+ * in S below, so that a report can take S out.
+ *
  * At each window's close one line goes to FILE (or QEMU's log):
  *
- *   window SEQ kernel K user U vcpus N K0 U0 K1 U1 ...
+ *   window SEQ kernel K user U vcpus N K0 U0 K1 U1 ... spin S
  *
- * SEQ counts windows from 1; K and U are the sums over the vCPUs. With
+ * SEQ counts windows from 1; K and U are the sums over the vCPUs; S is the
+ * part of K executed in spin-wait blocks. With
  * profile=on the plugin also counts executions of every kernel block in
  * the window, and after the window's line writes one line per block that ran:
  *
@@ -62,8 +71,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 /* One vCPU's counters, on a cache line of their own. */
 struct vcpu_count {
-	uint64_t kernel, user;
-	uint64_t base_kernel, base_user;
+	uint64_t kernel, user, spin;
+	uint64_t base_kernel, base_user, base_spin;
 	/* The rep string instruction the last block ended with, or 0. */
 	uint64_t rep_pending;
 } __attribute__((aligned(64)));
@@ -73,6 +82,7 @@ struct tb_stat {
 	uint64_t vaddr;
 	uint64_t n_insns;
 	uint64_t execs;
+	bool spin;
 };
 
 /* A block that ends with a rep string instruction (rep=once). */
@@ -120,6 +130,18 @@ static void kernel_tb_exec(unsigned int vcpu, void *udata)
 		counts[vcpu].kernel += (uintptr_t)udata;
 }
 
+/* A kernel block of a spin-wait loop (it holds a `pause`). */
+static void spin_tb_exec(unsigned int vcpu, void *udata)
+{
+	if (vcpu >= n_vcpus)
+		return;
+	counts[vcpu].rep_pending = 0;
+	if (in_window()) {
+		counts[vcpu].kernel += (uintptr_t)udata;
+		counts[vcpu].spin += (uintptr_t)udata;
+	}
+}
+
 static void kernel_tb_exec_profile(unsigned int vcpu, void *udata)
 {
 	struct tb_stat *s = udata;
@@ -130,6 +152,8 @@ static void kernel_tb_exec_profile(unsigned int vcpu, void *udata)
 	if (!in_window())
 		return;
 	counts[vcpu].kernel += s->n_insns;
+	if (s->spin)
+		counts[vcpu].spin += s->n_insns;
 	__atomic_fetch_add(&s->execs, 1, __ATOMIC_RELAXED);
 }
 
@@ -183,6 +207,19 @@ static bool is_rep_string(const struct qemu_plugin_insn *insn)
 	       (b[i] >= 0xaa && b[i] <= 0xaf);
 }
 
+/* Whether a block holds a `pause` (f3 90): a spin-wait loop. */
+static bool has_pause(struct qemu_plugin_tb *tb, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		const uint8_t *b = qemu_plugin_insn_data(insn);
+
+		if (qemu_plugin_insn_size(insn) == 2 && b[0] == 0xf3 && b[1] == 0x90)
+			return true;
+	}
+	return false;
+}
+
 static void emit(const char *line)
 {
 	if (out) {
@@ -212,6 +249,7 @@ static void open_window(unsigned int vcpu, void *udata)
 		for (unsigned int i = 0; i < n_vcpus; i++) {
 			counts[i].base_kernel = __atomic_load_n(&counts[i].kernel, __ATOMIC_RELAXED);
 			counts[i].base_user = __atomic_load_n(&counts[i].user, __ATOMIC_RELAXED);
+			counts[i].base_spin = __atomic_load_n(&counts[i].spin, __ATOMIC_RELAXED);
 		}
 		if (profile)
 			g_hash_table_foreach(tb_stats, (GHFunc)reset_stat, NULL);
@@ -244,7 +282,7 @@ static void dump_stat(gpointer key, gpointer value, gpointer data)
 
 static void close_window_locked(void)
 {
-	uint64_t sum_k = 0, sum_u = 0;
+	uint64_t sum_k = 0, sum_u = 0, sum_s = 0;
 	GString *line, *per_vcpu;
 
 	if (!__atomic_load_n(&window_open, __ATOMIC_RELAXED))
@@ -260,10 +298,13 @@ static void close_window_locked(void)
 		g_string_append_printf(per_vcpu, " %" PRIu64 " %" PRIu64, k, u);
 		sum_k += k;
 		sum_u += u;
+		sum_s += __atomic_load_n(&counts[i].spin, __ATOMIC_RELAXED) - counts[i].base_spin;
 	}
 	line = g_string_new(NULL);
-	g_string_append_printf(line, "window %u kernel %" PRIu64 " user %" PRIu64 " vcpus %u%s\n",
-			       window_seq, sum_k, sum_u, n_vcpus, per_vcpu->str);
+	g_string_append_printf(line,
+			       "window %u kernel %" PRIu64 " user %" PRIu64 " vcpus %u%s spin %" PRIu64
+			       "\n",
+			       window_seq, sum_k, sum_u, n_vcpus, per_vcpu->str, sum_s);
 	g_string_free(per_vcpu, TRUE);
 	if (profile) {
 		struct dump_ctx ctx = { window_seq, line };
@@ -296,9 +337,9 @@ static gboolean stat_equal(gconstpointer a, gconstpointer b)
 	return x->vaddr == y->vaddr && x->n_insns == y->n_insns;
 }
 
-static struct tb_stat *find_stat(uint64_t vaddr, uint64_t n_insns)
+static struct tb_stat *find_stat(uint64_t vaddr, uint64_t n_insns, bool spin)
 {
-	struct tb_stat key = { vaddr, n_insns, 0 }, *s;
+	struct tb_stat key = { vaddr, n_insns, 0, false }, *s;
 
 	g_mutex_lock(&lock);
 	s = g_hash_table_lookup(tb_stats, &key);
@@ -306,6 +347,7 @@ static struct tb_stat *find_stat(uint64_t vaddr, uint64_t n_insns)
 		s = g_new0(struct tb_stat, 1);
 		s->vaddr = vaddr;
 		s->n_insns = n_insns;
+		s->spin = spin;
 		g_hash_table_insert(tb_stats, s, s);
 	}
 	g_mutex_unlock(&lock);
@@ -325,13 +367,19 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		r->rep_vaddr = qemu_plugin_insn_vaddr(last);
 		r->kernel = vaddr & KERNEL_BIT;
 		if (r->kernel && profile)
-			r->stat = find_stat(vaddr, n);
+			r->stat = find_stat(vaddr, n, false);
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, rep_tb_exec, QEMU_PLUGIN_CB_NO_REGS, r);
 	} else if (vaddr & KERNEL_BIT) {
+		bool spin = has_pause(tb, n);
+
 		if (profile)
 			qemu_plugin_register_vcpu_tb_exec_cb(tb, kernel_tb_exec_profile,
 							     QEMU_PLUGIN_CB_NO_REGS,
-							     find_stat(vaddr, n));
+							     find_stat(vaddr, n, spin));
+		else if (spin)
+			qemu_plugin_register_vcpu_tb_exec_cb(tb, spin_tb_exec,
+							     QEMU_PLUGIN_CB_NO_REGS,
+							     (void *)(uintptr_t)n);
 		else
 			qemu_plugin_register_vcpu_tb_exec_cb(tb, kernel_tb_exec,
 							     QEMU_PLUGIN_CB_NO_REGS,
@@ -417,7 +465,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			return -1;
 		}
 	}
-	emit("# insn_count: window SEQ kernel K user U vcpus N (K U) per vCPU;"
+	emit("# insn_count: window SEQ kernel K user U vcpus N (K U) per vCPU spin S;"
 	     " tb SEQ ADDR EXECUTIONS INSTRUCTIONS\n");
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	qemu_plugin_register_atexit_cb(id, at_exit, NULL);

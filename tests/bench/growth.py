@@ -6,7 +6,9 @@ file size and number of processes, tmpfs and rshmem.
 growth.py OUTDIR
 
 Reads OUTDIR/growth.txt, lines "GROWTH <workload> <procs> <size> <fs> <ops>
-<kernel> <user> <secs>" (one counted run each, size in bytes per process,
+<kernel> <user> <secs> [<spin>]" (one counted run each, size in bytes per
+process, kernel instructions outside spin-wait loops, which are left out as in
+report.py,
 joined by tests/bench/insn_join.py; "GROWTH-FAIL ..." for a run that failed),
 and writes:
   growth.csv  per workload, processes and size: the operations per process and
@@ -48,7 +50,7 @@ def main():
             if w[0] == "GROWTH-FAIL":
                 failed.append(" ".join(w[1:]))
                 continue
-            if w[0] != "GROWTH" or len(w) != 9:
+            if w[0] != "GROWTH" or len(w) not in (9, 10):
                 continue
             workload, procs, size, fs = w[1], int(w[2]), int(w[3]), w[4]
             ops, kernel, user = float(w[5]), int(w[6]), int(w[7])

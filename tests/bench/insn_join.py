@@ -6,14 +6,18 @@ insn_join.py WINDOWS GUEST_LOG TAG
 
 WINDOWS is the plugin's output (qemu/plugin/insn_count.c), with one line per
 measurement window, numbered from 1 in the order the windows closed:
-  window SEQ kernel K user U vcpus N K0 U0 ...
+  window SEQ kernel K user U vcpus N K0 U0 ... spin S
 GUEST_LOG is the guest's output, with tests/bench/count.sh's lines
   TAG SEQ FIELD... ops N secs S   the run that opened window SEQ
   TAG-FAIL FIELD... MESSAGE       a run that failed
   COUNT-WINDOWS N                 the windows the guest numbered, at its end
 Prints, in the guest's order, one line per run:
-  TAG FIELD... N K U S            N operations, K kernel and U user instructions,
-                                  S seconds (the emulator's, for information)
+  TAG FIELD... N K U S W          N operations, K kernel instructions outside
+                                  spin-wait loops, U user instructions, S seconds
+                                  (the emulator's, for information), W kernel
+                                  instructions in spin-wait loops (the plugin's S:
+                                  waiting on another vCPU, which depends on when the
+                                  host runs which vCPU, not on the work)
 and the TAG-FAIL lines as they are; a run whose window the plugin did not write
 becomes a TAG-FAIL line. `make bench` (tests/drivers/bench.sh) writes them to
 insn.txt (TAG INSN) and growth.txt (TAG GROWTH), which report.py and growth.py
@@ -31,7 +35,8 @@ def read_windows(path):
             for line in f:
                 w = line.split()
                 if len(w) >= 6 and w[0] == "window" and w[2] == "kernel" and w[4] == "user":
-                    windows[int(w[1])] = (int(w[3]), int(w[5]))
+                    spin = int(w[-1]) if w[-2] == "spin" else 0
+                    windows[int(w[1])] = (int(w[3]) - spin, int(w[5]), spin)
     except OSError as e:
         print(f"insn_join: {e}", file=sys.stderr)
     return windows
@@ -66,8 +71,8 @@ def main():
                 print(f"{tag}-FAIL {' '.join(fields)} the plugin wrote no window {seq}")
                 status = 1
                 continue
-            k, u = windows[seq]
-            print(f"{tag} {' '.join(fields)} {ops} {k} {u} {secs}")
+            k, u, spin = windows[seq]
+            print(f"{tag} {' '.join(fields)} {ops} {k} {u} {secs} {spin}")
     # A run that failed after its window opened has a number but no line:
     # the totals are what must agree.
     if numbered is None:
