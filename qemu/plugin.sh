@@ -152,10 +152,10 @@ if [ ! -f "$so" ]; then
 	gcc -shared -fPIC -O2 -Wall -Werror -I"$hdr_dir" $cflags -o "$so.tmp" "$src" $libs ||
 		fail "building the plugin failed"
 	mv "$so.tmp" "$so"
-	# Builds under other keys are stale now.
-	for old in "$CACHE/plugin-"*; do
-		[ "$old" = "$dir" ] || rm -rf "$old"
-	done
+	# Builds under other keys are stale, but one may still be loaded at each boot by a
+	# `make bench` of another checkout (a worktree at another commit): only those older
+	# than a day go. Each is a few hundred KiB.
+	find "$CACHE" -maxdepth 1 -name 'plugin-*' ! -path "$dir" -mtime +1 -exec rm -rf {} +
 	done_step
 else
 	echo "plugin: insn_count.so cached in $dir" >&2

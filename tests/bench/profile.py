@@ -145,8 +145,12 @@ def main():
             if not w:
                 continue
             if w[0] == "window":
-                windows[int(w[1])] = {"kernel": int(w[3]), "user": int(w[5]), "vcpus": [
-                    (int(w[i]), int(w[i + 1])) for i in range(8, len(w) - 1, 2)]}
+                # "... vcpus N K0 U0 ... spin S": the kernel figure includes the spin-wait
+                # blocks, which the function table shows where they are.
+                spin = int(w[-1]) if w[-2] == "spin" else 0
+                pairs = w[8:-2] if w[-2] == "spin" else w[8:]
+                windows[int(w[1])] = {"kernel": int(w[3]), "user": int(w[5]), "spin": spin, "vcpus": [
+                    (int(pairs[i]), int(pairs[i + 1])) for i in range(0, len(pairs) - 1, 2)]}
             elif w[0] == "tb":
                 tbs[int(w[1])].append((int(w[2], 16), int(w[3]), int(w[4])))
 
