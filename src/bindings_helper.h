@@ -40,6 +40,7 @@ static const gfp_t RSHMEM_GFP_KERNEL = GFP_KERNEL;
 static const slab_flags_t RSHMEM_INODE_CACHE_FLAGS = SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN;
 static const fgf_t RSHMEM_FGP_LOCK = FGP_LOCK;
 static const unsigned long RSHMEM_SB_NOSEC = SB_NOSEC;
+static const fmode_t RSHMEM_FMODE_CAN_ODIRECT = FMODE_CAN_ODIRECT;
 static const unsigned short RSHMEM_FS_PARAM_NEG_WITH_NO = fs_param_neg_with_no;
 static const unsigned long RSHMEM_SB_I_VERSION = SB_I_VERSION;
 static const unsigned int RSHMEM_TASK_NORMAL = TASK_NORMAL;

@@ -177,7 +177,8 @@ pub trait SymlinkOperations: FileSystem {
 }
 
 /// The `file_operations` of a regular file. Writes are `generic_file_write_iter`, over
-/// [`AddressSpaceOperations`]; `mmap` installs [`VmOperations`].
+/// [`AddressSpaceOperations`], always buffered; `open` allows O_DIRECT, as a hint that
+/// changes nothing (tmpfs's rules); `mmap` installs [`VmOperations`].
 #[vtable]
 pub trait FileOperations: FileSystem {
     /// Reads from the file at `iocb`'s position.
@@ -299,9 +300,9 @@ impl<T: FileOperations + VmOperations> FileTable<T> {
             Some(bindings::generic_file_llseek)
         };
         ops.read_iter = slot!(T::HAS_READ_ITER, read_iter::<T>);
-        ops.write_iter = Some(bindings::generic_file_write_iter);
+        ops.write_iter = Some(write_iter_buffered);
         ops.mmap = Some(mmap::<T>);
-        ops.open = Some(bindings::generic_file_open);
+        ops.open = Some(open_buffered_odirect);
         ops.fsync = Some(bindings::noop_fsync);
         ops.splice_read = Some(splice_read_by_page);
         ops.splice_write = Some(bindings::iter_file_splice_write);
@@ -786,6 +787,56 @@ unsafe extern "C" fn splice_read_by_page(
     let len = len.min(free.saturating_mul(PAGE).saturating_sub(misalign));
     // SAFETY: The caller's contract, passed on; the length is only smaller.
     unsafe { bindings::copy_splice_read(file, ppos, pipe, len, flags) }
+}
+
+/// `open` of a regular file: `generic_file_open` (the O_LARGEFILE check), after allowing
+/// O_DIRECT, as tmpfs does since 6.6 (`shmem_file_open`). O_DIRECT is only a hint here:
+/// the page cache is the file, so direct reads and writes are buffered ones, with no
+/// alignment rule (see [`write_iter_buffered`]; `read_iter` ignores `IOCB_DIRECT`). Without
+/// `FMODE_CAN_ODIRECT`, `do_dentry_open` would refuse `open(O_DIRECT)` and `setfl` an
+/// `F_SETFL` of O_DIRECT, with EINVAL.
+///
+/// # Safety
+///
+/// Called by `do_dentry_open` with the inode and the file being opened.
+unsafe extern "C" fn open_buffered_odirect(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: The file is being opened: it is not yet installed in a file table, so no
+    // one else reads or writes its `f_mode` (`do_dentry_open` tests the flag after `open`
+    // returns).
+    unsafe { (*file).f_mode |= bindings::RSHMEM_FMODE_CAN_ODIRECT };
+    // SAFETY: The caller's arguments, passed on.
+    unsafe { bindings::generic_file_open(inode, file) }
+}
+
+/// `write_iter` of a regular file: `generic_file_write_iter`, always buffered. A write
+/// on an O_DIRECT file (or a splice or `kernel_write` to one: their kiocbs take the
+/// file's `IOCB_DIRECT` too) would otherwise take `generic_file_direct_write`, which
+/// calls `a_ops->direct_IO`, which rshmem has not; tmpfs's `shmem_file_write_iter` calls
+/// `generic_perform_write` whatever the flags. The flag is cleared for the call and given
+/// back after, so that the caller (aio, io_uring) finds its kiocb as it made it.
+///
+/// # Safety
+///
+/// Called by the VFS with a kiocb of a write to an open regular file of this filesystem
+/// and its source buffers, both the caller's for the call.
+unsafe extern "C" fn write_iter_buffered(
+    iocb: *mut bindings::kiocb,
+    from: *mut bindings::iov_iter,
+) -> isize {
+    let direct = bindings::IOCB_DIRECT as c_int;
+    // SAFETY: The kiocb is the caller's, lent to us for the call; nothing else reads its
+    // flags until we return.
+    let flags = unsafe { (*iocb).ki_flags };
+    // SAFETY: As above.
+    unsafe { (*iocb).ki_flags = flags & !direct };
+    // SAFETY: The caller's arguments, passed on.
+    let ret = unsafe { bindings::generic_file_write_iter(iocb, from) };
+    // SAFETY: As above; `generic_file_write_iter` may have changed other flags, which stay.
+    unsafe { (*iocb).ki_flags |= flags & direct };
+    ret
 }
 
 /// `error_remove_folio`: memory failure hit a folio of a file. The folio stays in the page

@@ -12,6 +12,11 @@
 //! readahead would insert folios behind the accounting's back. Writes go through
 //! `generic_file_write_iter`, which holds `i_rwsem` and calls `write_begin` and
 //! `write_end` below for each folio.
+//!
+//! O_DIRECT is allowed and changes nothing, as on tmpfs (`shmem_file_open`,
+//! `shmem_file_read_iter`, `shmem_file_write_iter`): the page cache is the file, so a
+//! direct read or write is a buffered one, at any offset, length and buffer alignment.
+//! `read_iter` ignores `IOCB_DIRECT`; the write path clears it (`kapi::fs`).
 
 #![deny(unsafe_code)]
 
