@@ -25,6 +25,7 @@
 #include <linux/swap.h>
 #include <linux/uio.h>
 #include <linux/seq_file.h>
+#include <linux/stat.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 

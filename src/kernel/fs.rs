@@ -17,7 +17,7 @@ pub mod inode_cache;
 pub mod super_block;
 
 use crate::kapi::bindings;
-use crate::kapi::fs::attr::{Iattr, Idmap};
+use crate::kapi::fs::attr::{Iattr, Idmap, Kstat};
 use crate::kapi::fs::dentry::Dentry;
 use crate::kapi::fs::file::{File, TmpFile};
 use crate::kapi::fs::fs_context::{to_errno, FsContext};
@@ -67,6 +67,7 @@ pub trait FileSystem: Sized + 'static {
 /// Every operation table of a filesystem: what its inodes, files and mappings need.
 pub trait Operations:
     SuperOperations
+    + InodeOperations
     + DirOperations
     + FileInodeOperations
     + SymlinkOperations
@@ -78,6 +79,7 @@ pub trait Operations:
 
 impl<T> Operations for T where
     T: SuperOperations
+        + InodeOperations
         + DirOperations
         + FileInodeOperations
         + SymlinkOperations
@@ -85,6 +87,16 @@ impl<T> Operations for T where
         + AddressSpaceOperations
         + VmOperations
 {
+}
+
+/// What every `inode_operations` table of the filesystem has, whatever the inode's type.
+#[vtable]
+pub trait InodeOperations: FileSystem {
+    /// `stat` and `statx`: adds to `stat` what the filesystem reports beyond what
+    /// `generic_fillattr` copied from the inode (`request_mask`: the `STATX_*` asked for).
+    fn getattr(_inode: &Inode<Self>, _stat: &mut Kstat, _request_mask: u32) {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// The `inode_operations` of a directory. `lookup` is libfs's `simple_lookup`; `create`
@@ -246,7 +258,7 @@ macro_rules! slot {
 
 struct DirTable<T>(PhantomData<T>);
 
-impl<T: DirOperations> DirTable<T> {
+impl<T: DirOperations + InodeOperations> DirTable<T> {
     const OPS: bindings::inode_operations = {
         // SAFETY: All-zero is a valid `struct inode_operations`: no callbacks.
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
@@ -261,29 +273,32 @@ impl<T: DirOperations> DirTable<T> {
         ops.rename = slot!(T::HAS_RENAME, rename::<T>);
         ops.tmpfile = slot!(T::HAS_TMPFILE, tmpfile::<T>);
         ops.setattr = slot!(T::HAS_SETATTR, dir_setattr::<T>);
+        ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
         ops
     };
 }
 
 struct FileInodeTable<T>(PhantomData<T>);
 
-impl<T: FileInodeOperations> FileInodeTable<T> {
+impl<T: FileInodeOperations + InodeOperations> FileInodeTable<T> {
     const OPS: bindings::inode_operations = {
         // SAFETY: As above.
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
         ops.setattr = slot!(T::HAS_SETATTR, file_setattr::<T>);
+        ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
         ops
     };
 }
 
 struct SymlinkTable<T>(PhantomData<T>);
 
-impl<T: SymlinkOperations> SymlinkTable<T> {
+impl<T: SymlinkOperations + InodeOperations> SymlinkTable<T> {
     const OPS: bindings::inode_operations = {
         // SAFETY: As above.
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
         ops.get_link = Some(bindings::simple_get_link);
         ops.setattr = slot!(T::HAS_SETATTR, symlink_setattr::<T>);
+        ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
         ops
     };
 }
@@ -626,6 +641,30 @@ unsafe extern "C" fn symlink_setattr<T: SymlinkOperations>(
 ) -> c_int {
     // SAFETY: The VFS's arguments, as `setattr_with` requires.
     unsafe { setattr_with(<T as SymlinkOperations>::setattr, idmap, dentry, attr) }
+}
+
+/// `getattr` of every inode table: `generic_fillattr`, then the filesystem's additions.
+///
+/// # Safety
+///
+/// Called by `vfs_getattr_nosec` with a path to an inode of `T` and a `kstat` it zeroed
+/// and lends us for the call.
+unsafe extern "C" fn getattr<T: InodeOperations>(
+    idmap: *mut bindings::mnt_idmap,
+    path: *const bindings::path,
+    stat: *mut bindings::kstat,
+    request_mask: u32,
+    _query_flags: c_uint,
+) -> c_int {
+    // SAFETY: The path's dentry is positive and pinned by the path for the call (a stat
+    // holds a reference to the path); its inode is an inode of `T`.
+    let inode = unsafe { (*(*path).dentry).d_inode };
+    // SAFETY: All valid, as above; `generic_fillattr` reads the inode without locks, as
+    // every `getattr` does.
+    unsafe { bindings::generic_fillattr(idmap, request_mask, inode, stat) };
+    // SAFETY: As above; the kstat is ours for the call.
+    unsafe { T::getattr(Inode::from_raw(inode), Kstat::from_raw(stat), request_mask) };
+    0
 }
 
 /// # Safety

@@ -46,6 +46,8 @@ pub fn new_inode(
         ENOSPC
     })?;
     inode.init_owner(idmap, dir, mode);
+    // Born at its first mtime, as on tmpfs (shmem_get_inode).
+    inode.inode().data().set_birth_time(inode.inode().mtime());
     let is_dir = matches!(kind, NewKind::Directory);
     inode.init_kind(kind)?;
     if is_dir {

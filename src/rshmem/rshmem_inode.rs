@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! An rshmem inode's own data, and the one place folios enter a file's page cache.
+//! An rshmem inode's own data (its page charge, its punch slot, its birth time), what
+//! `stat` reports of it beyond the VFS inode, and the one place folios enter a file's
+//! page cache.
 //!
 //! Locks: the folio lock (`get_folio` returns it held); under it the inode's `alloced`
 //! spinlock and then the `Space` spinlock (`recalc` holds the first while it returns a
@@ -19,10 +21,13 @@
 
 #![deny(unsafe_code)]
 
+use crate::kapi::fs::attr::{statx_attr, Kstat, Timespec, STATX_BTIME};
 use crate::kapi::fs::inode::Inode;
+use crate::kapi::fs::InodeOperations;
 use crate::kapi::mm::folio::LockedFolio;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::punch_wait::PunchSlot;
+use core::sync::atomic::{AtomicI64, Ordering};
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::sync::SpinLock;
@@ -36,6 +41,13 @@ pub struct RshmemInode {
     /// The hole punch in progress, if any: the one pointer the protocol of
     /// `punch_wait.rs` adds to each inode.
     pub(crate) punch: PunchSlot,
+    /// The birth time (`statx`'s `stx_btime`), as tmpfs keeps it (`i_crtime`): the
+    /// inode's first mtime. Written once while the inode is new and only its creator's
+    /// (`set_birth_time`), before `d_instantiate` or `d_tmpfile` publish it; read by
+    /// `getattr`. Atomics only for interior mutability: publication orders the write
+    /// before any read, so relaxed accesses suffice.
+    birth_sec: AtomicI64,
+    birth_nsec: AtomicI64,
 }
 
 impl RshmemInode {
@@ -44,7 +56,39 @@ impl RshmemInode {
         try_pin_init!(Self {
             alloced <- new_spinlock!(0, "rshmem_inode_alloced"),
             punch: PunchSlot::new(),
+            birth_sec: AtomicI64::new(0),
+            birth_nsec: AtomicI64::new(0),
         }? Error)
+    }
+
+    /// Records the birth time of a new inode.
+    pub fn set_birth_time(&self, t: Timespec) {
+        self.birth_sec.store(t.sec, Ordering::Relaxed);
+        self.birth_nsec.store(t.nsec, Ordering::Relaxed);
+    }
+
+    /// The birth time.
+    pub fn birth_time(&self) -> Timespec {
+        Timespec {
+            sec: self.birth_sec.load(Ordering::Relaxed),
+            nsec: self.birth_nsec.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The `STATX_ATTR_*` attributes rshmem knows, as tmpfs (`shmem_getattr`) reports them
+/// in `stx_attributes_mask` whether or not a file has them.
+const STATX_ATTRS: u64 = statx_attr::APPEND | statx_attr::IMMUTABLE | statx_attr::NODUMP;
+
+/// What every inode shares: `stat` and `statx`, as `shmem_getattr` answers them.
+#[vtable]
+impl InodeOperations for Rshmem {
+    /// Adds the birth time, when asked for, and the attributes tmpfs knows.
+    fn getattr(inode: &Inode<Rshmem>, stat: &mut Kstat, request_mask: u32) {
+        stat.add_attributes(0, STATX_ATTRS);
+        if request_mask & STATX_BTIME != 0 {
+            stat.set_btime(inode.data().birth_time());
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <time.h>
 #include <linux/fs.h>
 #include <sys/syscall.h>
 
@@ -476,6 +477,86 @@ TEST_F(fs, write_updates_mtime_and_ctime_read_atime)
 	fd = open(in(self, "f"), O_RDONLY);
 	ASSERT_EQ(1, read(fd, &c, 1));
 	close(fd);
+}
+
+/* A statx of @path (relative to the instance) asking for @mask. */
+static int statx_of(FIXTURE_DATA(fs) *self, const char *name, unsigned int mask,
+		    struct statx *stx)
+{
+	memset(stx, 0xa5, sizeof(*stx));
+	return statx(AT_FDCWD, in(self, name), AT_SYMLINK_NOFOLLOW, mask, stx);
+}
+
+static long long ns_of(struct statx_timestamp t)
+{
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/*
+ * statx's birth time, as shmem_getattr reports it: STATX_BTIME when asked
+ * for, the inode's first mtime (so the creation time), on every kind of
+ * inode, unchanged by later changes to the times; and stx_attributes_mask
+ * with append-only, immutable and nodump, none of them set.
+ */
+TEST_F(fs, statx_birth_time_and_attributes)
+{
+	static const char *const names[] = { "f", "d", "l", "p", "tmp", "." };
+	const unsigned long long attrs =
+		STATX_ATTR_APPEND | STATX_ATTR_IMMUTABLE | STATX_ATTR_NODUMP;
+	struct timespec before, after;
+	struct statx stx;
+	long long born;
+	int fd, tmp;
+
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &before));
+	ASSERT_EQ(0, write_file(in(self, "f"), "x", 1));
+	ASSERT_EQ(0, mkdir(in(self, "d"), 0700));
+	ASSERT_EQ(0, symlink("f", in(self, "l")));
+	ASSERT_EQ(0, mkfifo(in(self, "p"), 0600));
+	tmp = open(self->dir, O_TMPFILE | O_RDWR, 0600);
+	ASSERT_LE(0, tmp);
+	ASSERT_EQ(0, linkat(tmp, "", AT_FDCWD, in(self, "tmp"), AT_EMPTY_PATH));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &after));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ASSERT_EQ(0, statx_of(self, names[i], STATX_BASIC_STATS | STATX_BTIME, &stx));
+		EXPECT_TRUE(stx.stx_mask & STATX_BTIME) TH_LOG("%s", names[i]);
+		EXPECT_EQ(attrs, stx.stx_attributes_mask & attrs) TH_LOG("%s", names[i]);
+		EXPECT_EQ(0, stx.stx_attributes & attrs) TH_LOG("%s", names[i]);
+		born = ns_of(stx.stx_btime);
+		EXPECT_LE(born, ns_of(stx.stx_mtime)) TH_LOG("%s", names[i]);
+		EXPECT_LE(born, ns_of(stx.stx_ctime)) TH_LOG("%s", names[i]);
+		if (strcmp(names[i], ".")) {
+			/* Within the creation window (times are coarse: a tick early). */
+			EXPECT_LE(before.tv_sec - 1, stx.stx_btime.tv_sec) TH_LOG("%s", names[i]);
+			EXPECT_GE(after.tv_sec, stx.stx_btime.tv_sec) TH_LOG("%s", names[i]);
+		}
+	}
+	/* Not asked for: not given. */
+	ASSERT_EQ(0, statx_of(self, "f", STATX_BASIC_STATS, &stx));
+	EXPECT_FALSE(stx.stx_mask & STATX_BTIME);
+	EXPECT_EQ(attrs, stx.stx_attributes_mask & attrs);
+	/* Birth is the first mtime; writes, utimes and chmod leave it. */
+	ASSERT_EQ(0, statx_of(self, "f", STATX_BTIME, &stx));
+	born = ns_of(stx.stx_btime);
+	EXPECT_EQ(born, ns_of(stx.stx_mtime));
+	usleep(20000);
+	fd = open(in(self, "f"), O_WRONLY | O_APPEND);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, write(fd, "y", 1));
+	close(fd);
+	ASSERT_EQ(0, chmod(in(self, "f"), 0640));
+	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+	ASSERT_EQ(0, utimensat(AT_FDCWD, in(self, "f"), old, 0));
+	ASSERT_EQ(0, statx_of(self, "f", STATX_BTIME | STATX_MTIME, &stx));
+	EXPECT_EQ(born, ns_of(stx.stx_btime));
+	EXPECT_EQ(1000, stx.stx_mtime.tv_sec);
+	/* A hard link shares it; the unnamed file kept its own. */
+	ASSERT_EQ(0, link(in(self, "f"), in2(self, "f2")));
+	ASSERT_EQ(0, statx_of(self, "f2", STATX_BTIME, &stx));
+	EXPECT_EQ(born, ns_of(stx.stx_btime));
+	ASSERT_EQ(0, statx(tmp, "", AT_EMPTY_PATH, STATX_BTIME, &stx));
+	EXPECT_TRUE(stx.stx_mask & STATX_BTIME);
+	close(tmp);
 }
 
 TEST_HARNESS_MAIN

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `struct iattr` (attribute changes) and `struct kstatfs` (filesystem statistics).
+//! `struct iattr` (attribute changes), `struct kstat` (what `stat` and `statx` report of
+//! an inode), `struct timespec64` and `struct kstatfs` (filesystem statistics).
 
 use crate::kapi::bindings;
 use crate::kapi::fs::dentry::Dentry;
@@ -65,6 +66,64 @@ impl Iattr {
     pub fn copy_to<T: FileSystem>(&self, idmap: Idmap, inode: &Inode<T>) {
         // SAFETY: As in `prepare`.
         unsafe { bindings::setattr_copy(idmap.0, inode.as_ptr(), self.0.get()) };
+    }
+}
+
+/// A point in time, as the kernel keeps inode times: seconds and nanoseconds since the
+/// epoch (`struct timespec64`).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct Timespec {
+    /// Seconds.
+    pub sec: i64,
+    /// Nanoseconds, below 10^9.
+    pub nsec: i64,
+}
+
+/// `STATX_BTIME`: the birth time is asked for, and given.
+pub const STATX_BTIME: u32 = bindings::STATX_BTIME;
+
+/// `STATX_ATTR_*`: the file attributes `statx` reports.
+pub mod statx_attr {
+    use crate::kapi::bindings;
+
+    /// `STATX_ATTR_APPEND`: the file can only be appended to.
+    pub const APPEND: u64 = bindings::STATX_ATTR_APPEND as u64;
+    /// `STATX_ATTR_IMMUTABLE`: the file cannot be changed.
+    pub const IMMUTABLE: u64 = bindings::STATX_ATTR_IMMUTABLE as u64;
+    /// `STATX_ATTR_NODUMP`: the file is not to be backed up.
+    pub const NODUMP: u64 = bindings::STATX_ATTR_NODUMP as u64;
+}
+
+/// What `stat` and `statx` report of an inode, as `getattr` fills it in: after
+/// `generic_fillattr` has copied the inode's attributes, the filesystem adds its own.
+#[repr(transparent)]
+pub struct Kstat(Opaque<bindings::kstat>);
+
+impl Kstat {
+    /// # Safety
+    ///
+    /// `ptr` is a valid `struct kstat`, used by nothing else for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::kstat) -> &'a mut Self {
+        // SAFETY: `Kstat` is `repr(transparent)`; validity is the caller's promise.
+        unsafe { &mut *ptr.cast() }
+    }
+
+    /// Reports the birth time.
+    pub fn set_btime(&mut self, t: Timespec) {
+        // SAFETY: The struct is ours for the call.
+        let s = unsafe { &mut *self.0.get() };
+        s.result_mask |= STATX_BTIME;
+        s.btime.tv_sec = t.sec;
+        s.btime.tv_nsec = t.nsec as _;
+    }
+
+    /// Reports the `STATX_ATTR_*` attributes `set` of those in `supported`, the ones the
+    /// filesystem knows (`stx_attributes_mask`).
+    pub fn add_attributes(&mut self, set: u64, supported: u64) {
+        // SAFETY: The struct is ours for the call.
+        let s = unsafe { &mut *self.0.get() };
+        s.attributes |= set & supported;
+        s.attributes_mask |= supported;
     }
 }
 

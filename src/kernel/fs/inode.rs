@@ -4,7 +4,7 @@
 
 use crate::kapi::bindings;
 use crate::kapi::cred::{Kgid, Kuid};
-use crate::kapi::fs::attr::Idmap;
+use crate::kapi::fs::attr::{Idmap, Timespec};
 use crate::kapi::fs::inode_cache::FsInode;
 use crate::kapi::fs::super_block::SuperBlock;
 use crate::kapi::fs::{FileSystem, Operations};
@@ -137,6 +137,18 @@ impl<T: FileSystem> Inode<T> {
         // SAFETY: The inode is valid; `i_size_read` is safe against concurrent writers.
         unsafe {
             bindings::i_size_read(self.as_ptr())
+        }
+    }
+
+    /// The last modification time.
+    pub fn mtime(&self) -> Timespec {
+        // SAFETY: Reading the fields of a valid inode, as `inode_get_mtime` does: they
+        // change under `i_rwsem`, and a racing reader may see the seconds of one time
+        // and the nanoseconds of another, as in C.
+        let (sec, nsec) = unsafe { ((*self.as_ptr()).i_mtime_sec, (*self.as_ptr()).i_mtime_nsec) };
+        Timespec {
+            sec,
+            nsec: nsec.into(),
         }
     }
 
