@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <time.h>
+#include <sys/statfs.h>
 #include <linux/fs.h>
 #include <sys/syscall.h>
 
@@ -253,6 +254,149 @@ TEST_F(fs, rename_directories)
 	ASSERT_EQ(0, do_rename2(in(self, "f"), in2(self, "d2"), RENAME_EXCHANGE));
 	ASSERT_EQ(0, stat(in(self, "f"), &st));
 	EXPECT_TRUE(S_ISDIR(st.st_mode));
+}
+
+/* Free inodes of the instance, from statfs. */
+static long long free_inodes(const char *dir)
+{
+	struct statfs sfs;
+
+	return statfs(dir, &sfs) ? -1 : (long long)sfs.f_ffree;
+}
+
+/* Whether @path is a whiteout: a character device 0/0 with mode bits 0. */
+static int is_whiteout(const char *path, uid_t uid)
+{
+	struct stat st;
+
+	return !lstat(path, &st) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0) &&
+	       (st.st_mode & 07777) == 0 && st.st_uid == uid && st.st_nlink == 1 &&
+	       st.st_size == 0 && st.st_blocks == 0;
+}
+
+/* As the user: a rename with a whiteout in a directory of theirs. */
+static int user_whiteout(void *p)
+{
+	char a[600], b[600];
+	int fd;
+
+	snprintf(a, sizeof(a), "%s/a", (const char *)p);
+	snprintf(b, sizeof(b), "%s/b", (const char *)p);
+	fd = open(a, O_CREAT | O_WRONLY, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	if (do_rename2(a, b, RENAME_WHITEOUT))
+		return 10 + errno;
+	return is_whiteout(a, 1000) ? 0 : 3;
+}
+
+/*
+ * RENAME_WHITEOUT, as shmem_rename2 does it (overlayfs's whiteouts): the old
+ * name becomes a character device 0/0, an inode counted against nr_inodes,
+ * owned by the caller; the refusals and errnos of tmpfs.
+ */
+TEST_F(fs, rename_whiteout)
+{
+	struct stat st, dir0;
+	long long free0;
+	char buf[4] = {};
+	int fd;
+
+	ASSERT_EQ(0, write_file(in(self, "a"), "A", 1));
+	ASSERT_EQ(0, stat(self->dir, &dir0));
+	free0 = free_inodes(self->dir);
+	/* A plain rename with a whiteout. */
+	ASSERT_EQ(0, do_rename2(in(self, "a"), in2(self, "b"), RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(in(self, "a"), 0));
+	fd = open(in(self, "b"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, read(fd, buf, 1));
+	EXPECT_STREQ("A", buf);
+	close(fd);
+	EXPECT_EQ(free0 - 1, free_inodes(self->dir));
+	ASSERT_EQ(0, stat(self->dir, &st));
+	EXPECT_EQ(dir0.st_size + 20, st.st_size);
+	EXPECT_EQ(dir0.st_nlink, st.st_nlink);
+	/* Onto an existing file: it goes, the whiteout comes. */
+	ASSERT_EQ(0, write_file(in(self, "c"), "C", 1));
+	free0 = free_inodes(self->dir);
+	EXPECT_EQ(-1, do_rename2(in(self, "c"), in2(self, "b"),
+				 RENAME_WHITEOUT | RENAME_NOREPLACE));
+	EXPECT_EQ(EEXIST, errno);
+	ASSERT_EQ(0, do_rename2(in(self, "c"), in2(self, "b"), RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(in(self, "c"), 0));
+	EXPECT_EQ(free0, free_inodes(self->dir));
+	/* A whiteout over a whiteout's name is just a rename of a character device. */
+	ASSERT_EQ(0, do_rename2(in(self, "c"), in2(self, "a"), RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(in(self, "c"), 0));
+	EXPECT_TRUE(is_whiteout(in(self, "a"), 0));
+	/* Not with RENAME_EXCHANGE; onto itself, nothing happens. */
+	EXPECT_EQ(-1, do_rename2(in(self, "b"), in2(self, "a"),
+				 RENAME_WHITEOUT | RENAME_EXCHANGE));
+	EXPECT_EQ(EINVAL, errno);
+	free0 = free_inodes(self->dir);
+	EXPECT_EQ(0, do_rename2(in(self, "b"), in2(self, "b"), RENAME_WHITEOUT));
+	EXPECT_EQ(free0, free_inodes(self->dir));
+	ASSERT_EQ(0, stat(in(self, "b"), &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	EXPECT_EQ(-1, do_rename2(in(self, "missing"), in2(self, "x"), RENAME_WHITEOUT));
+	EXPECT_EQ(ENOENT, errno);
+	/* A directory, into another directory: link counts as for a plain rename. */
+	ASSERT_EQ(0, mkdir(in(self, "d"), 0700));
+	ASSERT_EQ(0, mkdir(in(self, "e"), 0700));
+	ASSERT_EQ(0, mkdir(in(self, "d/sub"), 0700));
+	ASSERT_EQ(0, do_rename2(in(self, "d/sub"), in2(self, "e/sub"), RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(in(self, "d/sub"), 0));
+	ASSERT_EQ(0, stat(in(self, "d"), &st));
+	EXPECT_EQ(2, st.st_nlink);
+	EXPECT_EQ(40 + 20, st.st_size);
+	ASSERT_EQ(0, stat(in(self, "e"), &st));
+	EXPECT_EQ(3, st.st_nlink);
+	/* A directory holding a whiteout is not empty. */
+	EXPECT_EQ(-1, rmdir(in(self, "d")));
+	EXPECT_EQ(ENOTEMPTY, errno);
+	/* A whiteout goes like any file, and gives its inode back. */
+	free0 = free_inodes(self->dir);
+	ASSERT_EQ(0, unlink(in(self, "d/sub")));
+	EXPECT_EQ(free0 + 1, free_inodes(self->dir));
+	ASSERT_EQ(0, rmdir(in(self, "d")));
+	/* A user may make one, in a directory of theirs. */
+	ASSERT_EQ(0, mkdir(in(self, "u"), 0755));
+	ASSERT_EQ(0, chown(in(self, "u"), 1000, 1000));
+	ASSERT_EQ(0, chmod(self->dir, 0755));
+	EXPECT_EQ(0, as_user(user_whiteout, (void *)in2(self, "u")));
+}
+
+/*
+ * At the nr_inodes limit the whiteout cannot be made: the rename fails with
+ * ENOSPC and changes nothing, even when it would replace a file.
+ */
+TEST_F(fs, rename_whiteout_at_the_inode_limit)
+{
+	struct statfs sfs;
+	struct stat st;
+	char opts[64];
+
+	ASSERT_EQ(0, write_file(in(self, "a"), "A", 1));
+	ASSERT_EQ(0, write_file(in(self, "b"), "B", 1));
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	snprintf(opts, sizeof(opts), "nr_inodes=%llu",
+		 (unsigned long long)(sfs.f_files - sfs.f_ffree));
+	ASSERT_EQ(0, mount("none", self->dir, variant->type, MS_REMOUNT, opts));
+	EXPECT_EQ(0, free_inodes(self->dir));
+	EXPECT_EQ(-1, do_rename2(in(self, "a"), in2(self, "c"), RENAME_WHITEOUT));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(-1, do_rename2(in(self, "a"), in2(self, "b"), RENAME_WHITEOUT));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_EQ(0, stat(in(self, "a"), &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	ASSERT_EQ(0, stat(in(self, "b"), &st));
+	EXPECT_EQ(1, st.st_size);
+	EXPECT_EQ(-1, stat(in(self, "c"), &st));
+	/* A plain rename still works. */
+	ASSERT_EQ(0, rename(in(self, "a"), in2(self, "c")));
+	EXPECT_EQ(0, free_inodes(self->dir));
 }
 
 TEST_F(fs, o_tmpfile)
