@@ -40,10 +40,17 @@ pub fn new_inode(
     kind: NewKind<'_>,
 ) -> Result<NewInode<Rshmem>> {
     let space = &sb.info().space;
-    space.reserve_inode()?;
+    let number = space.reserve_inode_number()?;
+    if number.wrapped {
+        pr_warn!(
+            "inode number overflow on device {}, consider using inode64 mount option\n",
+            sb.dev_minor()
+        );
+    }
     // No memory for the inode is ENOSPC, as on tmpfs (shmem_get_inode): to the caller
-    // the filesystem has no room for another file.
-    let mut inode = NewInode::new(sb).map_err(|_| {
+    // the filesystem has no room for another file. Its number is not given back, as on
+    // tmpfs.
+    let mut inode = NewInode::new(sb, number.ino).map_err(|_| {
         space.free_inode();
         ENOSPC
     })?;

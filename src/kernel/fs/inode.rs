@@ -16,6 +16,9 @@ use core::ptr::NonNull;
 use kernel::prelude::*;
 use kernel::types::{AlwaysRefCounted, Opaque};
 
+/// Whether `ino_t` (an `unsigned long`) holds 64-bit inode numbers: on 64-bit kernels.
+pub const INO_64BIT: bool = core::mem::size_of::<kernel::ffi::c_ulong>() >= 8;
+
 /// The type of an inode, from its mode.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FileType {
@@ -305,8 +308,9 @@ pub enum NewKind<'a> {
 pub struct NewInode<T: FileSystem>(*mut bindings::inode, PhantomData<T>);
 
 impl<T: FileSystem> NewInode<T> {
-    /// Allocates an inode of `sb` with a fresh inode number and every time set to now.
-    pub fn new(sb: &SuperBlock<T>) -> Result<Self> {
+    /// Allocates an inode of `sb` with inode number `ino` (see [`INO_64BIT`]) and every
+    /// time set to now.
+    pub fn new(sb: &SuperBlock<T>, ino: u64) -> Result<Self> {
         // SAFETY: `sb` is a valid superblock.
         let inode = unsafe { bindings::new_inode(sb.as_ptr()) };
         if inode.is_null() {
@@ -314,7 +318,9 @@ impl<T: FileSystem> NewInode<T> {
         }
         // SAFETY: The inode is new and only ours.
         unsafe {
-            (*inode).i_ino = bindings::get_next_ino() as _;
+            // `ino` fits: the filesystem gives numbers above 2^32 only where `ino_t` holds
+            // them (`INO_64BIT`).
+            (*inode).i_ino = ino as _;
             (*inode).i_generation = bindings::get_random_u32();
             bindings::simple_inode_init_ts(inode);
         }
