@@ -10,6 +10,7 @@
 #include <linux/falloc.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/fileattr.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/highmem.h>

@@ -17,7 +17,7 @@ pub mod inode_cache;
 pub mod super_block;
 
 use crate::kapi::bindings;
-use crate::kapi::fs::attr::{Iattr, Idmap, Kstat};
+use crate::kapi::fs::attr::{FileAttr, Iattr, Idmap, Kstat};
 use crate::kapi::fs::dentry::Dentry;
 use crate::kapi::fs::file::{File, TmpFile};
 use crate::kapi::fs::fs_context::{to_errno, FsContext};
@@ -95,6 +95,17 @@ pub trait InodeOperations: FileSystem {
     /// `stat` and `statx`: adds to `stat` what the filesystem reports beyond what
     /// `generic_fillattr` copied from the inode (`request_mask`: the `STATX_*` asked for).
     fn getattr(_inode: &Inode<Self>, _stat: &mut Kstat, _request_mask: u32) {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `FS_IOC_GETFLAGS` (and `FS_IOC_FSGETXATTR`, which the VFS derives from it) of a
+    /// regular file or directory: its `FS_*_FL` flags.
+    fn fileattr_get(_inode: &Inode<Self>) -> u32 {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `FS_IOC_SETFLAGS` (and `FS_IOC_FSSETXATTR`) of a regular file or directory. The VFS
+    /// has checked ownership and `CAP_LINUX_IMMUTABLE` (`vfs_fileattr_set`), and holds
+    /// the inode's `i_rwsem`.
+    fn fileattr_set(_idmap: Idmap, _inode: &LockedInode<Self>, _attr: &FileAttr) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -274,6 +285,8 @@ impl<T: DirOperations + InodeOperations> DirTable<T> {
         ops.tmpfile = slot!(T::HAS_TMPFILE, tmpfile::<T>);
         ops.setattr = slot!(T::HAS_SETATTR, dir_setattr::<T>);
         ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
+        ops.fileattr_get = slot!(T::HAS_FILEATTR_GET, fileattr_get::<T>);
+        ops.fileattr_set = slot!(T::HAS_FILEATTR_SET, fileattr_set::<T>);
         ops
     };
 }
@@ -286,6 +299,16 @@ impl<T: FileInodeOperations + InodeOperations> FileInodeTable<T> {
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
         ops.setattr = slot!(T::HAS_SETATTR, file_setattr::<T>);
         ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
+        ops.fileattr_get = slot!(T::HAS_FILEATTR_GET, fileattr_get::<T>);
+        ops.fileattr_set = slot!(T::HAS_FILEATTR_SET, fileattr_set::<T>);
+        ops
+    };
+    /// A device's, fifo's or socket's: the same without file attributes, which the VFS
+    /// asks of regular files and directories only (as tmpfs has them).
+    const SPECIAL_OPS: bindings::inode_operations = {
+        let mut ops = Self::OPS;
+        ops.fileattr_get = None;
+        ops.fileattr_set = None;
         ops
     };
 }
@@ -379,8 +402,8 @@ pub(crate) fn symlink_inode_ops<T: Operations>() -> &'static bindings::inode_ope
 }
 
 pub(crate) fn special_inode_ops<T: Operations>() -> &'static bindings::inode_operations {
-    // A device, fifo or socket inode needs only attribute changes from us.
-    const { &FileInodeTable::<T>::OPS }
+    // A device, fifo or socket inode needs only attribute changes and stat from us.
+    const { &FileInodeTable::<T>::SPECIAL_OPS }
 }
 
 pub(crate) fn file_ops<T: Operations>() -> &'static bindings::file_operations {
@@ -665,6 +688,42 @@ unsafe extern "C" fn getattr<T: InodeOperations>(
     // SAFETY: As above; the kstat is ours for the call.
     unsafe { T::getattr(Inode::from_raw(inode), Kstat::from_raw(stat), request_mask) };
     0
+}
+
+/// # Safety
+///
+/// Called by `vfs_fileattr_get` with a positive dentry of `T`, pinned for the call, and
+/// a `struct fileattr` to fill in.
+unsafe extern "C" fn fileattr_get<T: InodeOperations>(
+    dentry: *mut bindings::dentry,
+    fa: *mut bindings::fileattr,
+) -> c_int {
+    // SAFETY: The dentry is positive and pinned, its inode one of `T`.
+    let flags = T::fileattr_get(unsafe { Inode::from_raw((*dentry).d_inode) });
+    // SAFETY: `fa` is the caller's, valid for the call; the function sets the flags and
+    // the xflags derived from them.
+    unsafe { bindings::fileattr_fill_flags(fa, flags) };
+    0
+}
+
+/// # Safety
+///
+/// Called by `vfs_fileattr_set` with a positive dentry of `T` whose inode's `i_rwsem`
+/// it holds, and the change.
+unsafe extern "C" fn fileattr_set<T: InodeOperations>(
+    idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    fa: *mut bindings::fileattr,
+) -> c_int {
+    // SAFETY: As the note above says: the inode is `T`'s, its `i_rwsem` held for the
+    // call; `fa` is valid for it.
+    to_errno(unsafe {
+        T::fileattr_set(
+            Idmap(idmap),
+            LockedInode::from_raw((*dentry).d_inode),
+            FileAttr::from_raw(fa),
+        )
+    })
 }
 
 /// # Safety

@@ -25,6 +25,7 @@ use crate::kapi::fs::super_block::SuperBlock;
 use crate::kapi::fs::{DirOperations, FileInodeOperations, SymlinkOperations};
 use crate::kapi::mm::PAGE_SIZE;
 use crate::rshmem::filesystem::Rshmem;
+use crate::rshmem::inode_attr;
 use kernel::prelude::*;
 
 /// tmpfs's size of a directory entry, for directory sizes.
@@ -55,8 +56,10 @@ pub fn new_inode(
         ENOSPC
     })?;
     inode.init_owner(idmap, dir, mode);
-    // Born at its first mtime, as on tmpfs (shmem_get_inode).
+    // Born at its first mtime, as on tmpfs (shmem_get_inode); nodump and noatime come
+    // from the directory.
     inode.inode().data().set_birth_time(inode.inode().mtime());
+    inode_attr::inherit(inode.inode(), dir);
     let is_dir = matches!(kind, NewKind::Directory);
     inode.init_kind(kind)?;
     if is_dir {

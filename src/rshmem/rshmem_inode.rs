@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! An rshmem inode's own data (its page charge, its punch slot, its birth time), what
-//! `stat` reports of it beyond the VFS inode, and the one place folios enter a file's
-//! page cache.
+//! An rshmem inode's own data (its page charge, its punch slot, its birth time and
+//! `chattr` flags, which `inode_attr.rs` reports and changes), and the one place folios
+//! enter a file's page cache.
 //!
 //! Locks: the folio lock (`get_folio` returns it held); under it the inode's `alloced`
 //! spinlock and then the `Space` spinlock (`recalc` holds the first while it returns a
@@ -21,13 +21,12 @@
 
 #![deny(unsafe_code)]
 
-use crate::kapi::fs::attr::{statx_attr, Kstat, Timespec, STATX_BTIME};
+use crate::kapi::fs::attr::Timespec;
 use crate::kapi::fs::inode::Inode;
-use crate::kapi::fs::InodeOperations;
 use crate::kapi::mm::folio::LockedFolio;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::punch_wait::PunchSlot;
-use core::sync::atomic::{AtomicI64, Ordering};
+use core::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::sync::SpinLock;
@@ -48,6 +47,11 @@ pub struct RshmemInode {
     /// before any read, so relaxed accesses suffice.
     birth_sec: AtomicI64,
     birth_nsec: AtomicI64,
+    /// The `FS_*_FL` flags `chattr` set (tmpfs's `fsflags`; see `inode_attr.rs`).
+    /// Written under `i_rwsem` (`fileattr_set`) or while the inode is new, read without
+    /// it (`stat`, `FS_IOC_GETFLAGS`), as on tmpfs: a reader racing with `chattr` sees
+    /// the flags before or after, each a whole word.
+    fsflags: AtomicU32,
 }
 
 impl RshmemInode {
@@ -58,6 +62,7 @@ impl RshmemInode {
             punch: PunchSlot::new(),
             birth_sec: AtomicI64::new(0),
             birth_nsec: AtomicI64::new(0),
+            fsflags: AtomicU32::new(0),
         }? Error)
     }
 
@@ -74,21 +79,15 @@ impl RshmemInode {
             nsec: self.birth_nsec.load(Ordering::Relaxed),
         }
     }
-}
 
-/// The `STATX_ATTR_*` attributes rshmem knows, as tmpfs (`shmem_getattr`) reports them
-/// in `stx_attributes_mask` whether or not a file has them.
-const STATX_ATTRS: u64 = statx_attr::APPEND | statx_attr::IMMUTABLE | statx_attr::NODUMP;
+    /// The `chattr` flags (`FS_*_FL`).
+    pub fn fsflags(&self) -> u32 {
+        self.fsflags.load(Ordering::Relaxed)
+    }
 
-/// What every inode shares: `stat` and `statx`, as `shmem_getattr` answers them.
-#[vtable]
-impl InodeOperations for Rshmem {
-    /// Adds the birth time, when asked for, and the attributes tmpfs knows.
-    fn getattr(inode: &Inode<Rshmem>, stat: &mut Kstat, request_mask: u32) {
-        stat.add_attributes(0, STATX_ATTRS);
-        if request_mask & STATX_BTIME != 0 {
-            stat.set_btime(inode.data().birth_time());
-        }
+    /// Sets the `chattr` flags; under `i_rwsem`, or on a new inode.
+    pub fn set_fsflags(&self, flags: u32) {
+        self.fsflags.store(flags, Ordering::Relaxed);
     }
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `struct iattr` (attribute changes), `struct kstat` (what `stat` and `statx` report of
-//! an inode), `struct timespec64` and `struct kstatfs` (filesystem statistics).
+//! an inode), `struct fileattr` (`chattr`'s flags), `struct timespec64` and `struct
+//! kstatfs` (filesystem statistics).
 
 use crate::kapi::bindings;
 use crate::kapi::fs::dentry::Dentry;
@@ -124,6 +125,51 @@ impl Kstat {
         let s = unsafe { &mut *self.0.get() };
         s.attributes |= set & supported;
         s.attributes_mask |= supported;
+    }
+}
+
+/// `FS_*_FL`: the inode flags of `FS_IOC_GETFLAGS` and `FS_IOC_SETFLAGS` (`chattr`).
+pub mod fs_flags {
+    use crate::kapi::bindings;
+
+    /// `FS_IMMUTABLE_FL`: `chattr +i`.
+    pub const IMMUTABLE: u32 = bindings::FS_IMMUTABLE_FL;
+    /// `FS_APPEND_FL`: `chattr +a`.
+    pub const APPEND: u32 = bindings::FS_APPEND_FL;
+    /// `FS_NODUMP_FL`: `chattr +d`.
+    pub const NODUMP: u32 = bindings::FS_NODUMP_FL;
+    /// `FS_NOATIME_FL`: `chattr +A`.
+    pub const NOATIME: u32 = bindings::FS_NOATIME_FL;
+    /// `FS_FL_USER_VISIBLE`: the flags `FS_IOC_GETFLAGS` may report.
+    pub const USER_VISIBLE: u32 = bindings::FS_FL_USER_VISIBLE;
+}
+
+/// A file attribute change (`FS_IOC_SETFLAGS`, `FS_IOC_FSSETXATTR`), as the VFS has
+/// merged it into `struct fileattr`: the flags, and whether it asks for what only the
+/// xfs-style interface has.
+#[repr(transparent)]
+pub struct FileAttr(Opaque<bindings::fileattr>);
+
+impl FileAttr {
+    /// # Safety
+    ///
+    /// `ptr` is a valid `struct fileattr` that outlives `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::fileattr) -> &'a Self {
+        // SAFETY: `FileAttr` is `repr(transparent)`; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The `FS_*_FL` flags asked for (the VFS fills them in from either interface).
+    pub fn flags(&self) -> u32 {
+        // SAFETY: The struct is valid.
+        unsafe { (*self.0.get()).flags }
+    }
+
+    /// Whether the change asks for extended attributes that the flags cannot express
+    /// (`fileattr_has_fsx`: xflags outside the common ones, extent sizes, a project).
+    pub fn has_fsx(&self) -> bool {
+        // SAFETY: The struct is valid.
+        unsafe { bindings::fileattr_has_fsx(self.0.get()) }
     }
 }
 

@@ -32,6 +32,18 @@ pub enum FileType {
     Special,
 }
 
+/// The inode flags (`i_flags`) that the VFS enforces: `S_*`.
+pub mod inode_flags {
+    use crate::kapi::bindings;
+
+    /// `S_NOATIME`: reads do not update the access time.
+    pub const NOATIME: u32 = bindings::S_NOATIME;
+    /// `S_APPEND`: only appending writes; no truncation, punching, unlinking, linking.
+    pub const APPEND: u32 = bindings::S_APPEND;
+    /// `S_IMMUTABLE`: no change at all.
+    pub const IMMUTABLE: u32 = bindings::S_IMMUTABLE;
+}
+
 /// The type bits of a mode (`S_IF*`).
 pub mod mode {
     use crate::kapi::bindings;
@@ -251,6 +263,14 @@ impl<T: FileSystem> LockedInode<T> {
         // SAFETY: The inode is valid, and its `i_rwsem` held (type invariant); on 64-bit
         // the write is a single store, which `i_size_read` takes as it is.
         unsafe { bindings::i_size_write(self.as_ptr(), size) };
+    }
+
+    /// Sets the inode flags in `mask` to those of `flags` (`inode_set_flags`); the VFS
+    /// enforces them from then on (see [`inode_flags`]).
+    pub fn set_flags(&self, flags: u32, mask: u32) {
+        // SAFETY: The inode is valid, and its `i_rwsem` held (type invariant), as
+        // `inode_set_flags` asks of a change to several flags at once.
+        unsafe { bindings::inode_set_flags(self.as_ptr(), flags, mask) };
     }
 
     /// Adds `delta` to a directory's size (tmpfs's bogus entry sizes).
