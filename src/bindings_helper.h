@@ -10,6 +10,7 @@
 #include <linux/falloc.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/fileattr.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/highmem.h>
@@ -25,6 +26,7 @@
 #include <linux/swap.h>
 #include <linux/uio.h>
 #include <linux/seq_file.h>
+#include <linux/stat.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 
@@ -40,6 +42,7 @@ static const gfp_t RSHMEM_GFP_KERNEL = GFP_KERNEL;
 static const slab_flags_t RSHMEM_INODE_CACHE_FLAGS = SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN;
 static const fgf_t RSHMEM_FGP_LOCK = FGP_LOCK;
 static const unsigned long RSHMEM_SB_NOSEC = SB_NOSEC;
+static const fmode_t RSHMEM_FMODE_CAN_ODIRECT = FMODE_CAN_ODIRECT;
 static const unsigned short RSHMEM_FS_PARAM_NEG_WITH_NO = fs_param_neg_with_no;
 static const unsigned long RSHMEM_SB_I_VERSION = SB_I_VERSION;
 static const unsigned int RSHMEM_TASK_NORMAL = TASK_NORMAL;

@@ -17,7 +17,7 @@ pub mod inode_cache;
 pub mod super_block;
 
 use crate::kapi::bindings;
-use crate::kapi::fs::attr::{Iattr, Idmap};
+use crate::kapi::fs::attr::{FileAttr, Iattr, Idmap, Kstat};
 use crate::kapi::fs::dentry::Dentry;
 use crate::kapi::fs::file::{File, TmpFile};
 use crate::kapi::fs::fs_context::{to_errno, FsContext};
@@ -67,6 +67,7 @@ pub trait FileSystem: Sized + 'static {
 /// Every operation table of a filesystem: what its inodes, files and mappings need.
 pub trait Operations:
     SuperOperations
+    + InodeOperations
     + DirOperations
     + FileInodeOperations
     + SymlinkOperations
@@ -78,6 +79,7 @@ pub trait Operations:
 
 impl<T> Operations for T where
     T: SuperOperations
+        + InodeOperations
         + DirOperations
         + FileInodeOperations
         + SymlinkOperations
@@ -85,6 +87,27 @@ impl<T> Operations for T where
         + AddressSpaceOperations
         + VmOperations
 {
+}
+
+/// What every `inode_operations` table of the filesystem has, whatever the inode's type.
+#[vtable]
+pub trait InodeOperations: FileSystem {
+    /// `stat` and `statx`: adds to `stat` what the filesystem reports beyond what
+    /// `generic_fillattr` copied from the inode (`request_mask`: the `STATX_*` asked for).
+    fn getattr(_inode: &Inode<Self>, _stat: &mut Kstat, _request_mask: u32) {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `FS_IOC_GETFLAGS` (and `FS_IOC_FSGETXATTR`, which the VFS derives from it) of a
+    /// regular file or directory: its `FS_*_FL` flags.
+    fn fileattr_get(_inode: &Inode<Self>) -> u32 {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `FS_IOC_SETFLAGS` (and `FS_IOC_FSSETXATTR`) of a regular file or directory. The VFS
+    /// has checked ownership and `CAP_LINUX_IMMUTABLE` (`vfs_fileattr_set`), and holds
+    /// the inode's `i_rwsem`.
+    fn fileattr_set(_idmap: Idmap, _inode: &LockedInode<Self>, _attr: &FileAttr) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// The `inode_operations` of a directory. `lookup` is libfs's `simple_lookup`; `create`
@@ -177,7 +200,8 @@ pub trait SymlinkOperations: FileSystem {
 }
 
 /// The `file_operations` of a regular file. Writes are `generic_file_write_iter`, over
-/// [`AddressSpaceOperations`]; `mmap` installs [`VmOperations`].
+/// [`AddressSpaceOperations`], always buffered; `open` allows O_DIRECT, as a hint that
+/// changes nothing (tmpfs's rules); `mmap` installs [`VmOperations`].
 #[vtable]
 pub trait FileOperations: FileSystem {
     /// Reads from the file at `iocb`'s position.
@@ -245,7 +269,7 @@ macro_rules! slot {
 
 struct DirTable<T>(PhantomData<T>);
 
-impl<T: DirOperations> DirTable<T> {
+impl<T: DirOperations + InodeOperations> DirTable<T> {
     const OPS: bindings::inode_operations = {
         // SAFETY: All-zero is a valid `struct inode_operations`: no callbacks.
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
@@ -260,29 +284,44 @@ impl<T: DirOperations> DirTable<T> {
         ops.rename = slot!(T::HAS_RENAME, rename::<T>);
         ops.tmpfile = slot!(T::HAS_TMPFILE, tmpfile::<T>);
         ops.setattr = slot!(T::HAS_SETATTR, dir_setattr::<T>);
+        ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
+        ops.fileattr_get = slot!(T::HAS_FILEATTR_GET, fileattr_get::<T>);
+        ops.fileattr_set = slot!(T::HAS_FILEATTR_SET, fileattr_set::<T>);
         ops
     };
 }
 
 struct FileInodeTable<T>(PhantomData<T>);
 
-impl<T: FileInodeOperations> FileInodeTable<T> {
+impl<T: FileInodeOperations + InodeOperations> FileInodeTable<T> {
     const OPS: bindings::inode_operations = {
         // SAFETY: As above.
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
         ops.setattr = slot!(T::HAS_SETATTR, file_setattr::<T>);
+        ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
+        ops.fileattr_get = slot!(T::HAS_FILEATTR_GET, fileattr_get::<T>);
+        ops.fileattr_set = slot!(T::HAS_FILEATTR_SET, fileattr_set::<T>);
+        ops
+    };
+    /// A device's, fifo's or socket's: the same without file attributes, which the VFS
+    /// asks of regular files and directories only (as tmpfs has them).
+    const SPECIAL_OPS: bindings::inode_operations = {
+        let mut ops = Self::OPS;
+        ops.fileattr_get = None;
+        ops.fileattr_set = None;
         ops
     };
 }
 
 struct SymlinkTable<T>(PhantomData<T>);
 
-impl<T: SymlinkOperations> SymlinkTable<T> {
+impl<T: SymlinkOperations + InodeOperations> SymlinkTable<T> {
     const OPS: bindings::inode_operations = {
         // SAFETY: As above.
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
         ops.get_link = Some(bindings::simple_get_link);
         ops.setattr = slot!(T::HAS_SETATTR, symlink_setattr::<T>);
+        ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
         ops
     };
 }
@@ -299,9 +338,9 @@ impl<T: FileOperations + VmOperations> FileTable<T> {
             Some(bindings::generic_file_llseek)
         };
         ops.read_iter = slot!(T::HAS_READ_ITER, read_iter::<T>);
-        ops.write_iter = Some(bindings::generic_file_write_iter);
+        ops.write_iter = Some(write_iter_buffered);
         ops.mmap = Some(mmap::<T>);
-        ops.open = Some(bindings::generic_file_open);
+        ops.open = Some(open_buffered_odirect);
         ops.fsync = Some(bindings::noop_fsync);
         ops.splice_read = Some(splice_read_by_page);
         ops.splice_write = Some(bindings::iter_file_splice_write);
@@ -363,8 +402,8 @@ pub(crate) fn symlink_inode_ops<T: Operations>() -> &'static bindings::inode_ope
 }
 
 pub(crate) fn special_inode_ops<T: Operations>() -> &'static bindings::inode_operations {
-    // A device, fifo or socket inode needs only attribute changes from us.
-    const { &FileInodeTable::<T>::OPS }
+    // A device, fifo or socket inode needs only attribute changes and stat from us.
+    const { &FileInodeTable::<T>::SPECIAL_OPS }
 }
 
 pub(crate) fn file_ops<T: Operations>() -> &'static bindings::file_operations {
@@ -627,6 +666,66 @@ unsafe extern "C" fn symlink_setattr<T: SymlinkOperations>(
     unsafe { setattr_with(<T as SymlinkOperations>::setattr, idmap, dentry, attr) }
 }
 
+/// `getattr` of every inode table: `generic_fillattr`, then the filesystem's additions.
+///
+/// # Safety
+///
+/// Called by `vfs_getattr_nosec` with a path to an inode of `T` and a `kstat` it zeroed
+/// and lends us for the call.
+unsafe extern "C" fn getattr<T: InodeOperations>(
+    idmap: *mut bindings::mnt_idmap,
+    path: *const bindings::path,
+    stat: *mut bindings::kstat,
+    request_mask: u32,
+    _query_flags: c_uint,
+) -> c_int {
+    // SAFETY: The path's dentry is positive and pinned by the path for the call (a stat
+    // holds a reference to the path); its inode is an inode of `T`.
+    let inode = unsafe { (*(*path).dentry).d_inode };
+    // SAFETY: All valid, as above; `generic_fillattr` reads the inode without locks, as
+    // every `getattr` does.
+    unsafe { bindings::generic_fillattr(idmap, request_mask, inode, stat) };
+    // SAFETY: As above; the kstat is ours for the call.
+    unsafe { T::getattr(Inode::from_raw(inode), Kstat::from_raw(stat), request_mask) };
+    0
+}
+
+/// # Safety
+///
+/// Called by `vfs_fileattr_get` with a positive dentry of `T`, pinned for the call, and
+/// a `struct fileattr` to fill in.
+unsafe extern "C" fn fileattr_get<T: InodeOperations>(
+    dentry: *mut bindings::dentry,
+    fa: *mut bindings::fileattr,
+) -> c_int {
+    // SAFETY: The dentry is positive and pinned, its inode one of `T`.
+    let flags = T::fileattr_get(unsafe { Inode::from_raw((*dentry).d_inode) });
+    // SAFETY: `fa` is the caller's, valid for the call; the function sets the flags and
+    // the xflags derived from them.
+    unsafe { bindings::fileattr_fill_flags(fa, flags) };
+    0
+}
+
+/// # Safety
+///
+/// Called by `vfs_fileattr_set` with a positive dentry of `T` whose inode's `i_rwsem`
+/// it holds, and the change.
+unsafe extern "C" fn fileattr_set<T: InodeOperations>(
+    idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    fa: *mut bindings::fileattr,
+) -> c_int {
+    // SAFETY: As the note above says: the inode is `T`'s, its `i_rwsem` held for the
+    // call; `fa` is valid for it.
+    to_errno(unsafe {
+        T::fileattr_set(
+            Idmap(idmap),
+            LockedInode::from_raw((*dentry).d_inode),
+            FileAttr::from_raw(fa),
+        )
+    })
+}
+
 /// # Safety
 ///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
@@ -786,6 +885,56 @@ unsafe extern "C" fn splice_read_by_page(
     let len = len.min(free.saturating_mul(PAGE).saturating_sub(misalign));
     // SAFETY: The caller's contract, passed on; the length is only smaller.
     unsafe { bindings::copy_splice_read(file, ppos, pipe, len, flags) }
+}
+
+/// `open` of a regular file: `generic_file_open` (the O_LARGEFILE check), after allowing
+/// O_DIRECT, as tmpfs does since 6.6 (`shmem_file_open`). O_DIRECT is only a hint here:
+/// the page cache is the file, so direct reads and writes are buffered ones, with no
+/// alignment rule (see [`write_iter_buffered`]; `read_iter` ignores `IOCB_DIRECT`). Without
+/// `FMODE_CAN_ODIRECT`, `do_dentry_open` would refuse `open(O_DIRECT)` and `setfl` an
+/// `F_SETFL` of O_DIRECT, with EINVAL.
+///
+/// # Safety
+///
+/// Called by `do_dentry_open` with the inode and the file being opened.
+unsafe extern "C" fn open_buffered_odirect(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: The file is being opened: it is not yet installed in a file table, so no
+    // one else reads or writes its `f_mode` (`do_dentry_open` tests the flag after `open`
+    // returns).
+    unsafe { (*file).f_mode |= bindings::RSHMEM_FMODE_CAN_ODIRECT };
+    // SAFETY: The caller's arguments, passed on.
+    unsafe { bindings::generic_file_open(inode, file) }
+}
+
+/// `write_iter` of a regular file: `generic_file_write_iter`, always buffered. A write
+/// on an O_DIRECT file (or a splice or `kernel_write` to one: their kiocbs take the
+/// file's `IOCB_DIRECT` too) would otherwise take `generic_file_direct_write`, which
+/// calls `a_ops->direct_IO`, which rshmem has not; tmpfs's `shmem_file_write_iter` calls
+/// `generic_perform_write` whatever the flags. The flag is cleared for the call and given
+/// back after, so that the caller (aio, io_uring) finds its kiocb as it made it.
+///
+/// # Safety
+///
+/// Called by the VFS with a kiocb of a write to an open regular file of this filesystem
+/// and its source buffers, both the caller's for the call.
+unsafe extern "C" fn write_iter_buffered(
+    iocb: *mut bindings::kiocb,
+    from: *mut bindings::iov_iter,
+) -> isize {
+    let direct = bindings::IOCB_DIRECT as c_int;
+    // SAFETY: The kiocb is the caller's, lent to us for the call; nothing else reads its
+    // flags until we return.
+    let flags = unsafe { (*iocb).ki_flags };
+    // SAFETY: As above.
+    unsafe { (*iocb).ki_flags = flags & !direct };
+    // SAFETY: The caller's arguments, passed on.
+    let ret = unsafe { bindings::generic_file_write_iter(iocb, from) };
+    // SAFETY: As above; `generic_file_write_iter` may have changed other flags, which stay.
+    unsafe { (*iocb).ki_flags |= flags & direct };
+    ret
 }
 
 /// `error_remove_folio`: memory failure hit a folio of a file. The folio stays in the page

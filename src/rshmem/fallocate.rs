@@ -10,9 +10,9 @@
 //! the undo below are about. The order of the whole module is in `fault.rs`.
 //!
 //! Preallocated pages are folios left not uptodate, as on tmpfs: nothing zeroes them
-//! until a fault maps them or a write fills them (`kernel/mm/folio.rs`). They read as zeros, count
-//! in `st_blocks` and statfs, and SEEK_DATA reports them as data (tmpfs reports them as
-//! holes). Being not uptodate is also what marks a page as this call's own for the undo
+//! until a fault maps them or a write fills them (`kernel/mm/folio.rs`). They read as
+//! zeros, count in `st_blocks` and statfs, and SEEK_DATA and SEEK_HOLE take them for
+//! holes, as tmpfs does (`regular_file.rs`). Being not uptodate is also what marks a page as this call's own for the undo
 //! after a failure, as in shmem_fallocate: no bitmap, however large the range.
 //!
 //! The user's offset and length become a [`ByteRange`] at the entry; everything after
@@ -139,6 +139,13 @@ fn preallocate(inode: &Inode<Rshmem>, index: u64) -> Result {
 /// truncation, punches and writes out, and faults do not remove pages that were there.
 /// Each is zeroed in place (a folio not uptodate reads as zeros already), so shared
 /// mappings see the zeros at once and private COW copies keep what they had.
+///
+/// What SEEK_DATA and SEEK_HOLE then report follows from the uptodate state, the one
+/// rule of `llseek`: a page this call allocated stays not uptodate, a hole until written
+/// (an unwritten extent, as ext4 and xfs report it); a page that held data, or that an
+/// earlier preallocation left and `preallocate` committed, is uptodate and zeroed: data.
+/// (ext4 and xfs drop those from the page cache and report holes; a folio that may be
+/// mapped cannot be made not uptodate again, and replacing it would unmap it.)
 fn zero(inode: &Inode<Rshmem>, range: ByteRange) -> Result {
     let mapping = inode.mapping();
     for index in range.pages().iter() {

@@ -13,15 +13,15 @@ use crate::kapi::fs::attr::{Idmap, StatFs};
 use crate::kapi::fs::fs_context::FsContext;
 use crate::kapi::fs::fs_parser::{Param, ParamSpec, ParamTable};
 use crate::kapi::fs::inode::mode::S_IFDIR;
-use crate::kapi::fs::inode::{Inode, NewKind};
+use crate::kapi::fs::inode::{Inode, NewKind, INO_64BIT};
 use crate::kapi::fs::super_block::{New, SuperBlock, SuperOperations, SuperParams};
 use crate::kapi::fs::FileSystem;
 use crate::kapi::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::kapi::seq_file::SeqFile;
-use crate::rshmem::mount_options::{self, MountOptions};
+use crate::rshmem::mount_options::{self, MountOptions, Shown};
 use crate::rshmem::namespace;
 use crate::rshmem::rshmem_inode::{self, RshmemInode};
-use crate::rshmem::space::Space;
+use crate::rshmem::space::{Reconfig, Space};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
@@ -35,16 +35,22 @@ const OPT_MODE: u8 = 2;
 const OPT_UID: u8 = 3;
 const OPT_GID: u8 = 4;
 const OPT_MAPPED_MTIME: u8 = 5;
+const OPT_INODE32: u8 = 6;
+const OPT_INODE64: u8 = 7;
+const OPT_NOSWAP: u8 = 8;
 
 /// The mount parameters: tmpfs's names and value types, and `mapped_mtime` (rshmem's
 /// own; see `fault.rs`).
-pub static PARAMETERS: ParamTable<6> = ParamTable::new([
+pub static PARAMETERS: ParamTable<9> = ParamTable::new([
     ParamSpec::string(c_str!("size"), OPT_SIZE),
     ParamSpec::string(c_str!("nr_inodes"), OPT_NR_INODES),
     ParamSpec::u32oct(c_str!("mode"), OPT_MODE),
     ParamSpec::uid(c_str!("uid"), OPT_UID),
     ParamSpec::gid(c_str!("gid"), OPT_GID),
     ParamSpec::flag_no(c_str!("mapped_mtime"), OPT_MAPPED_MTIME),
+    ParamSpec::flag(c_str!("inode32"), OPT_INODE32),
+    ParamSpec::flag(c_str!("inode64"), OPT_INODE64),
+    ParamSpec::flag(c_str!("noswap"), OPT_NOSWAP),
 ]);
 
 /// The rshmem filesystem.
@@ -111,6 +117,30 @@ impl FileSystem for Rshmem {
                 opts.mapped_mtime = Some(!param.negated());
                 true
             }
+            OPT_INODE32 => {
+                opts.inode64 = Some(false);
+                true
+            }
+            // Refused where `ino_t` is 32-bit, as tmpfs refuses it.
+            OPT_INODE64 if !INO_64BIT => {
+                return Err(fc.invalid(c_str!("Cannot use inode64 with <64bit inums in kernel")));
+            }
+            OPT_INODE64 => {
+                opts.inode64 = Some(true);
+                true
+            }
+            // Only the host's administrator may ask for it, on tmpfs (it changes how a
+            // mount's memory is reclaimed). rshmem never swaps, but refuses it to the same
+            // callers, so that a mount line works on both or on neither.
+            OPT_NOSWAP if !fc.is_privileged_in_init_ns() => {
+                return Err(fc.invalid(c_str!(
+                    "Turning off swap in unprivileged rshmem mounts unsupported"
+                )));
+            }
+            OPT_NOSWAP => {
+                opts.noswap = true;
+                true
+            }
             _ => false,
         };
         if ok {
@@ -122,7 +152,12 @@ impl FileSystem for Rshmem {
 
     fn new_info(opts: &MountOptions) -> impl PinInit<RshmemInfo, Error> {
         try_pin_init!(RshmemInfo {
-            space <- Space::new(opts.blocks, opts.inodes),
+            space <- Space::new(
+                opts.blocks,
+                opts.inodes,
+                opts.inode64.unwrap_or(mount_options::DEFAULT_INODE64),
+                opts.noswap
+            ),
             mode: opts.mode,
             uid: opts.uid,
             gid: opts.gid,
@@ -148,11 +183,14 @@ impl FileSystem for Rshmem {
     fn reconfigure(fc: &FsContext, sb: &SuperBlock<Self>, opts: &MountOptions) -> Result {
         // Mode, uid and gid belong to the root inode and are left as mounted, as on
         // tmpfs.
-        let blocks = opts.seen_blocks.then_some(opts.blocks);
-        let inodes = opts.seen_inodes.then_some(opts.inodes);
         let info = sb.info();
         info.space
-            .set_limits(blocks, inodes)
+            .reconfigure(&Reconfig {
+                blocks: opts.seen_blocks.then_some(opts.blocks),
+                inodes: opts.seen_inodes.then_some(opts.inodes),
+                full_inums: opts.inode64,
+                noswap: opts.noswap,
+            })
             .map_err(|msg| fc.invalid(msg))?;
         // After the limits, so that a remount that fails changes nothing.
         if let Some(on) = opts.mapped_mtime {
@@ -174,12 +212,16 @@ impl SuperOperations for Rshmem {
         let usage = info.space.usage();
         mount_options::show(
             seq,
-            usage.max_blocks,
-            usage.max_inodes,
-            info.mode,
-            info.uid,
-            info.gid,
-            info.mapped_mtime(),
+            &Shown {
+                blocks: usage.max_blocks,
+                inodes: usage.max_inodes,
+                mode: info.mode,
+                uid: info.uid,
+                gid: info.gid,
+                inode64: info.space.full_inums(),
+                noswap: info.space.noswap(),
+                mapped_mtime: info.mapped_mtime(),
+            },
         )
     }
 

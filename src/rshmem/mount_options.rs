@@ -30,6 +30,10 @@ pub fn default_max_inodes() -> u64 {
         .min(u64::MAX / BOGO_INODE_SIZE)
 }
 
+/// Whether inode numbers are 64-bit when neither `inode64` nor `inode32` is given: as
+/// the kernel's tmpfs defaults (CONFIG_TMPFS_INODE64), so that the two agree.
+pub const DEFAULT_INODE64: bool = cfg!(CONFIG_TMPFS_INODE64);
+
 /// A malformed option value.
 pub struct BadValue;
 
@@ -51,6 +55,10 @@ pub struct MountOptions {
     pub seen_inodes: bool,
     /// `mapped_mtime` or `nomapped_mtime`, if given (default off, as tmpfs behaves).
     pub mapped_mtime: Option<bool>,
+    /// `inode64` (true) or `inode32` (false), the last one given, if any.
+    pub inode64: Option<bool>,
+    /// `noswap` given.
+    pub noswap: bool,
 }
 
 impl MountOptions {
@@ -65,6 +73,8 @@ impl MountOptions {
             seen_blocks: false,
             seen_inodes: false,
             mapped_mtime: None,
+            inode64: None,
+            noswap: false,
         }
     }
 
@@ -102,17 +112,39 @@ impl MountOptions {
     }
 }
 
+/// The options of a mounted instance, as they are now.
+pub struct Shown {
+    /// `size=`, in pages.
+    pub blocks: u64,
+    /// `nr_inodes=`.
+    pub inodes: u64,
+    /// The root directory's mode, uid and gid as mounted.
+    pub mode: u16,
+    /// See `mode`.
+    pub uid: Kuid,
+    /// See `mode`.
+    pub gid: Kgid,
+    /// `inode64`.
+    pub inode64: bool,
+    /// `noswap`.
+    pub noswap: bool,
+    /// `mapped_mtime`.
+    pub mapped_mtime: bool,
+}
+
 /// The options of a mounted instance as /proc/mounts shows them: only those that differ
 /// from the defaults, in tmpfs's order and format.
-pub fn show(
-    out: &mut impl Write,
-    blocks: u64,
-    inodes: u64,
-    mode: u16,
-    uid: Kuid,
-    gid: Kgid,
-    mapped_mtime: bool,
-) -> core::fmt::Result {
+pub fn show(out: &mut impl Write, o: &Shown) -> core::fmt::Result {
+    let Shown {
+        blocks,
+        inodes,
+        mode,
+        uid,
+        gid,
+        inode64,
+        noswap,
+        mapped_mtime,
+    } = *o;
     if blocks != default_max_blocks() {
         write!(out, ",size={}k", blocks << (PAGE_SHIFT - 10))?;
     }
@@ -128,6 +160,15 @@ pub fn show(
     if gid != Kgid::ROOT {
         write!(out, ",gid={}", gid.to_init_ns())?;
     }
+    // Shown when it is not the default, or always where the kernel's tmpfs defaults to
+    // `inode64`, as shmem_show_options does.
+    if DEFAULT_INODE64 || inode64 {
+        write!(out, ",inode{}", if inode64 { 64 } else { 32 })?;
+    }
+    if noswap {
+        out.write_str(",noswap")?;
+    }
+    // rshmem's own option, after tmpfs's.
     if mapped_mtime {
         out.write_str(",mapped_mtime")?;
     }

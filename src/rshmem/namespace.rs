@@ -3,7 +3,9 @@
 //! Directories: creating, linking, removing and renaming names, as tmpfs does. Names
 //! live in the dcache (each pinned by an extra reference while it exists), which libfs's
 //! `dcache_readdir` lists (tmpfs's stable-offset readdir is not exported in 6.12); a
-//! directory's size grows by tmpfs's bogus 20 bytes per entry. Every inode, and every extra hard link, is charged against `nr_inodes=`.
+//! directory's size grows by tmpfs's bogus 20 bytes per entry. Every inode, and every
+//! extra hard link, is charged against `nr_inodes=`; so is the whiteout (a character
+//! device 0/0) that a rename with RENAME_WHITEOUT leaves at the old name, for overlayfs.
 //!
 //! The VFS holds the parent directory's `i_rwsem` (both parents' for a rename) around
 //! each of these, which serialises them against each other and against lookups.
@@ -13,9 +15,9 @@
 use crate::kapi::error;
 use crate::kapi::fs::attr::{Iattr, Idmap};
 use crate::kapi::fs::dentry::rename_flags::{
-    EXCHANGE as RENAME_EXCHANGE, NOREPLACE as RENAME_NOREPLACE,
+    EXCHANGE as RENAME_EXCHANGE, NOREPLACE as RENAME_NOREPLACE, WHITEOUT as RENAME_WHITEOUT,
 };
-use crate::kapi::fs::dentry::Dentry;
+use crate::kapi::fs::dentry::{whiteout, Dentry};
 use crate::kapi::fs::file::TmpFile;
 use crate::kapi::fs::inode::mode::S_IFLNK;
 use crate::kapi::fs::inode::{FileType, Inode, LockedInode, NewInode, NewKind};
@@ -23,6 +25,7 @@ use crate::kapi::fs::super_block::SuperBlock;
 use crate::kapi::fs::{DirOperations, FileInodeOperations, SymlinkOperations};
 use crate::kapi::mm::PAGE_SIZE;
 use crate::rshmem::filesystem::Rshmem;
+use crate::rshmem::inode_attr;
 use kernel::prelude::*;
 
 /// tmpfs's size of a directory entry, for directory sizes.
@@ -38,14 +41,25 @@ pub fn new_inode(
     kind: NewKind<'_>,
 ) -> Result<NewInode<Rshmem>> {
     let space = &sb.info().space;
-    space.reserve_inode()?;
+    let number = space.reserve_inode_number()?;
+    if number.wrapped {
+        pr_warn!(
+            "inode number overflow on device {}, consider using inode64 mount option\n",
+            sb.dev_minor()
+        );
+    }
     // No memory for the inode is ENOSPC, as on tmpfs (shmem_get_inode): to the caller
-    // the filesystem has no room for another file.
-    let mut inode = NewInode::new(sb).map_err(|_| {
+    // the filesystem has no room for another file. Its number is not given back, as on
+    // tmpfs.
+    let mut inode = NewInode::new(sb, number.ino).map_err(|_| {
         space.free_inode();
         ENOSPC
     })?;
     inode.init_owner(idmap, dir, mode);
+    // Born at its first mtime, as on tmpfs (shmem_get_inode); nodump and noatime come
+    // from the directory.
+    inode.inode().data().set_birth_time(inode.inode().mtime());
+    inode_attr::inherit(inode.inode(), dir);
     let is_dir = matches!(kind, NewKind::Directory);
     inode.init_kind(kind)?;
     if is_dir {
@@ -162,15 +176,16 @@ impl DirOperations for Rshmem {
     /// that a directory is not moved into itself (EINVAL), type mismatches (EISDIR,
     /// ENOTDIR), and RENAME_NOREPLACE against an existing target (EEXIST).
     fn rename(
-        _idmap: Idmap,
+        idmap: Idmap,
         old_dir: &LockedInode<Rshmem>,
         old: &Dentry<Rshmem>,
         new_dir: &LockedInode<Rshmem>,
         new: &Dentry<Rshmem>,
         flags: u32,
     ) -> Result {
-        // RENAME_WHITEOUT (for overlayfs) is not supported.
-        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0 {
+        // do_renameat2() has refused unknown flags and RENAME_EXCHANGE with either other
+        // one (EINVAL); refusing unknown ones again costs nothing.
+        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
             return Err(EINVAL);
         }
         if flags & RENAME_EXCHANGE != 0 {
@@ -178,6 +193,12 @@ impl DirOperations for Rshmem {
         }
         if !new.is_empty_dir() {
             return Err(error::ENOTEMPTY());
+        }
+        // The whiteout first, as in shmem_rename2: if it fails (ENOSPC at nr_inodes=,
+        // ENOMEM), nothing has changed yet. It needs its inode before the target's is
+        // freed below, so at the limit the rename fails even when it replaces a file.
+        if flags & RENAME_WHITEOUT != 0 {
+            Self::whiteout(idmap, old_dir, old)?;
         }
         let inode = old.inode().ok_or(ENOENT)?;
         let they_are_dirs = inode.file_type() == FileType::Directory;
@@ -215,6 +236,23 @@ impl DirOperations for Rshmem {
         attr: &Iattr,
     ) -> Result {
         <Rshmem as FileInodeOperations>::setattr(idmap, dentry, inode, attr)
+    }
+}
+
+impl Rshmem {
+    /// RENAME_WHITEOUT's whiteout, as shmem_whiteout makes it: a character device 0/0,
+    /// an inode like any other (charged to `nr_inodes=`, owned by the caller, mode 0),
+    /// under `old`'s name in `old_dir`. It is hashed while `old` still is; the VFS moves
+    /// `old` to its new name (d_move) after `rename` returns. Until then a lookup finds
+    /// one of the two, either of which is right at that point: the VFS holds both
+    /// directories' `i_rwsem` (lock_rename), so no other name operation can run in
+    /// `old_dir` meanwhile, and lookups do not look at the inode they find beyond its
+    /// dentry.
+    fn whiteout(idmap: Idmap, old_dir: &LockedInode<Rshmem>, old: &Dentry<Rshmem>) -> Result {
+        let dentry = old.alloc_sibling()?;
+        <Rshmem as DirOperations>::mknod(idmap, old_dir, &dentry, whiteout::MODE, whiteout::DEV)?;
+        dentry.rehash();
+        Ok(())
     }
 }
 

@@ -12,6 +12,11 @@
 //! readahead would insert folios behind the accounting's back. Writes go through
 //! `generic_file_write_iter`, which holds `i_rwsem` and calls `write_begin` and
 //! `write_end` below for each folio.
+//!
+//! O_DIRECT is allowed and changes nothing, as on tmpfs (`shmem_file_open`,
+//! `shmem_file_read_iter`, `shmem_file_write_iter`): the page cache is the file, so a
+//! direct read or write is a buffered one, at any offset, length and buffer alignment.
+//! `read_iter` ignores `IOCB_DIRECT`; the write path clears it (`kapi::fs`).
 
 #![deny(unsafe_code)]
 
@@ -25,6 +30,7 @@ use crate::kapi::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::kapi::task;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::rshmem_inode::get_folio;
+use core::ops::ControlFlow;
 use core::sync::atomic::{fence, Ordering};
 use kernel::prelude::*;
 
@@ -105,8 +111,11 @@ impl FileOperations for Rshmem {
         crate::rshmem::fallocate::fallocate(file, mode, offset, len)
     }
 
-    /// `lseek`. SEEK_DATA and SEEK_HOLE look at the page cache: a page with a folio is
-    /// data, a page without one is a hole; the end of the file is a hole.
+    /// `lseek`. SEEK_DATA and SEEK_HOLE look at the page cache as tmpfs does
+    /// (`mapping_seek_hole_data`): a page is data when it has a folio that is uptodate
+    /// (written, faulted in, or zeroed in place), and a hole otherwise: no folio, or a
+    /// folio not uptodate, which is what preallocation leaves (`fallocate.rs`). The end
+    /// of the file is a hole.
     fn llseek(file: &File<Rshmem>, offset: i64, whence: i32) -> Result<i64> {
         if whence != SEEK_DATA && whence != SEEK_HOLE {
             let r = file.generic_llseek(offset, whence);
@@ -117,23 +126,52 @@ impl FileOperations for Rshmem {
             };
         }
         let inode = file.inode();
-        // As shmem_file_llseek: i_rwsem keeps the size and the page cache still.
+        // As shmem_file_llseek: i_rwsem keeps the size still, and keeps out write(2)
+        // (whose `write_end` makes folios uptodate), truncation and fallocate. Faults do
+        // not take it: a fault on a preallocated page (`fault.rs`) may make its folio
+        // uptodate, under the folio lock only, while we scan. We then answer as of a
+        // moment before or after it, as tmpfs does; the page's contents are zeros
+        // either way.
         let _guard = inode.lock();
         let size = inode.size();
         if offset < 0 || offset >= size {
             return Err(ENXIO);
         }
         // From here on in `u64`: `0 <= offset < size <= MAX_LFS_FILESIZE`, so `end` is at
-        // most 2^51 and a page's byte position at most 2^63, which a `u64` holds.
+        // most 2^51 and a page's byte position at most 2^63, which a `u64` holds. (tmpfs
+        // computes the end of the last page as a `loff_t` and overflows there; see the
+        // README.)
         let (offset, size) = (offset as u64, size as u64);
         let first = offset >> PAGE_SHIFT;
         let end = size.div_ceil(PAGE_SIZE);
         let mapping = inode.mapping();
         let pos = if whence == SEEK_DATA {
-            let index = mapping.next_present(first, end - 1).ok_or(ENXIO)?;
+            let index = mapping
+                .scan_folios(first, end - 1, |folio, index, _| {
+                    if folio.is_uptodate() {
+                        ControlFlow::Break(index)
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })
+                .ok_or(ENXIO)?;
             offset.max(index << PAGE_SHIFT)
         } else {
-            let index = mapping.next_absent(first, end - first);
+            // `next`: the first page not yet known to be data.
+            let mut next = first;
+            let hole = mapping.scan_folios(first, end - 1, |folio, index, pages| {
+                if index > next {
+                    // A page with no folio.
+                    ControlFlow::Break(next)
+                } else if !folio.is_uptodate() {
+                    ControlFlow::Break(next.max(index))
+                } else {
+                    next = index + pages;
+                    ControlFlow::Continue(())
+                }
+            });
+            // No hole among the folios: the first page after them, or the end.
+            let index = hole.unwrap_or(next);
             offset.max(index << PAGE_SHIFT).min(size)
         };
         // `pos <= size`, an `i64`.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! An rshmem inode's own data, and the one place folios enter a file's page cache.
+//! An rshmem inode's own data (its page charge, its punch slot, its birth time and
+//! `chattr` flags, which `inode_attr.rs` reports and changes), and the one place folios
+//! enter a file's page cache.
 //!
 //! Locks: the folio lock (`get_folio` returns it held); under it the inode's `alloced`
 //! spinlock and then the `Space` spinlock (`recalc` holds the first while it returns a
@@ -19,10 +21,12 @@
 
 #![deny(unsafe_code)]
 
+use crate::kapi::fs::attr::Timespec;
 use crate::kapi::fs::inode::Inode;
 use crate::kapi::mm::folio::LockedFolio;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::punch_wait::PunchSlot;
+use core::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::sync::SpinLock;
@@ -36,6 +40,18 @@ pub struct RshmemInode {
     /// The hole punch in progress, if any: the one pointer the protocol of
     /// `punch_wait.rs` adds to each inode.
     pub(crate) punch: PunchSlot,
+    /// The birth time (`statx`'s `stx_btime`), as tmpfs keeps it (`i_crtime`): the
+    /// inode's first mtime. Written once while the inode is new and only its creator's
+    /// (`set_birth_time`), before `d_instantiate` or `d_tmpfile` publish it; read by
+    /// `getattr`. Atomics only for interior mutability: publication orders the write
+    /// before any read, so relaxed accesses suffice.
+    birth_sec: AtomicI64,
+    birth_nsec: AtomicI64,
+    /// The `FS_*_FL` flags `chattr` set (tmpfs's `fsflags`; see `inode_attr.rs`).
+    /// Written under `i_rwsem` (`fileattr_set`) or while the inode is new, read without
+    /// it (`stat`, `FS_IOC_GETFLAGS`), as on tmpfs: a reader racing with `chattr` sees
+    /// the flags before or after, each a whole word.
+    fsflags: AtomicU32,
 }
 
 impl RshmemInode {
@@ -44,7 +60,34 @@ impl RshmemInode {
         try_pin_init!(Self {
             alloced <- new_spinlock!(0, "rshmem_inode_alloced"),
             punch: PunchSlot::new(),
+            birth_sec: AtomicI64::new(0),
+            birth_nsec: AtomicI64::new(0),
+            fsflags: AtomicU32::new(0),
         }? Error)
+    }
+
+    /// Records the birth time of a new inode.
+    pub fn set_birth_time(&self, t: Timespec) {
+        self.birth_sec.store(t.sec, Ordering::Relaxed);
+        self.birth_nsec.store(t.nsec, Ordering::Relaxed);
+    }
+
+    /// The birth time.
+    pub fn birth_time(&self) -> Timespec {
+        Timespec {
+            sec: self.birth_sec.load(Ordering::Relaxed),
+            nsec: self.birth_nsec.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The `chattr` flags (`FS_*_FL`).
+    pub fn fsflags(&self) -> u32 {
+        self.fsflags.load(Ordering::Relaxed)
+    }
+
+    /// Sets the `chattr` flags; under `i_rwsem`, or on a new inode.
+    pub fn set_fsflags(&self, flags: u32) {
+        self.fsflags.store(flags, Ordering::Relaxed);
     }
 }
 

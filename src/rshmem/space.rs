@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Space and inode accounting of an rshmem instance: the `size=` and `nr_inodes=`
-//! limits, enforced as tmpfs enforces them.
+//! limits, enforced as tmpfs enforces them; and, under the same lock as in tmpfs
+//! (`stat_lock`), the instance's inode numbers and the options that govern them.
+//!
+//! Inode numbers are the instance's own, as on tmpfs (`shmem_reserve_inode`): 1 for the
+//! root, then one more for each inode, hard links taking none. With `inode32` (the
+//! default unless the kernel's tmpfs defaults to `inode64`, CONFIG_TMPFS_INODE64) they
+//! stay within 32 bits: past 2^32 - 1 they start again at 1, with a warning, as
+//! `get_next_ino` wraps. With `inode64` they do not wrap. 0, and with it every number
+//! whose low 32 bits are 0, is never given (`is_zero_ino`).
 //!
 //! Locks: one spinlock, a leaf: nothing is taken under it. It may be taken under a
 //! folio lock and under an inode's `alloced` lock (see `fault.rs` for the whole order).
@@ -25,37 +33,89 @@ pub struct Usage {
     pub used_inodes: u64,
 }
 
+/// Everything under the instance's lock.
+struct State {
+    usage: Usage,
+    /// The next inode number to give.
+    next_ino: u64,
+    /// `inode64`: inode numbers do not wrap at 32 bits.
+    full_inums: bool,
+    /// `noswap`, as asked for: rshmem never swaps, with it or without (`README.md`).
+    noswap: bool,
+}
+
+/// What a remount asks to change; `None` leaves a setting as it is.
+pub struct Reconfig {
+    /// `size=`, in pages.
+    pub blocks: Option<u64>,
+    /// `nr_inodes=`.
+    pub inodes: Option<u64>,
+    /// `inode64` (true) or `inode32` (false).
+    pub full_inums: Option<bool>,
+    /// `noswap` given: it cannot be turned on by a remount, only kept.
+    pub noswap: bool,
+}
+
+/// A new inode's number, and whether giving it wrapped the 32-bit numbers round.
+pub struct InodeNumber {
+    /// The number.
+    pub ino: u64,
+    /// Whether the numbers wrapped round to 1 (`inode32` only): tmpfs warns then.
+    pub wrapped: bool,
+}
+
 /// The accounting of one instance.
 #[pin_data]
 pub struct Space {
     #[pin]
-    usage: SpinLock<Usage>,
+    state: SpinLock<State>,
 }
 
 impl Space {
-    /// An instance with these limits, nothing used.
-    pub fn new(max_blocks: u64, max_inodes: u64) -> impl PinInit<Self> {
+    /// An instance with these limits and inode-number options, nothing used.
+    pub fn new(
+        max_blocks: u64,
+        max_inodes: u64,
+        full_inums: bool,
+        noswap: bool,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
-            usage <- new_spinlock!(
-                Usage {
-                    max_blocks,
-                    used_blocks: 0,
-                    max_inodes,
-                    used_inodes: 0,
+            state <- new_spinlock!(
+                State {
+                    usage: Usage {
+                        max_blocks,
+                        used_blocks: 0,
+                        max_inodes,
+                        used_inodes: 0,
+                    },
+                    next_ino: 1,
+                    full_inums,
+                    noswap,
                 },
                 "rshmem_space"
             ),
         })
     }
 
+    /// Whether inode numbers are 64-bit (`inode64`).
+    pub fn full_inums(&self) -> bool {
+        self.state.lock().full_inums
+    }
+
+    /// Whether the instance was mounted with `noswap`.
+    pub fn noswap(&self) -> bool {
+        self.state.lock().noswap
+    }
+
     /// The limits and usage now.
     pub fn usage(&self) -> Usage {
-        *self.usage.lock()
+        self.state.lock().usage
     }
 
     /// Charges `n` pages, or fails with `ENOSPC` if that would pass the limit.
     pub fn charge_blocks(&self, n: u64) -> Result {
-        let mut u = self.usage.lock();
+        let mut s = self.state.lock();
+        let u = &mut s.usage;
         let used = u.used_blocks.checked_add(n).ok_or(ENOSPC)?;
         if u.max_blocks != 0 && used > u.max_blocks {
             return Err(ENOSPC);
@@ -66,15 +126,40 @@ impl Space {
 
     /// Returns `n` pages charged before.
     pub fn uncharge_blocks(&self, n: u64) {
-        let mut u = self.usage.lock();
+        let mut s = self.state.lock();
+        let u = &mut s.usage;
         // More returned than charged is a bug of ours: warn, and keep the count sane.
         crate::kapi::warn::warn_on_once(n > u.used_blocks);
         u.used_blocks = u.used_blocks.saturating_sub(n);
     }
 
-    /// Charges one inode, or fails with `ENOSPC` at the limit.
+    /// Charges one inode, or fails with `ENOSPC` at the limit: for a hard link, which
+    /// takes no inode number.
     pub fn reserve_inode(&self) -> Result {
-        let mut u = self.usage.lock();
+        let mut s = self.state.lock();
+        Self::charge_inode(&mut s.usage)
+    }
+
+    /// Charges one inode and gives it a number, or fails with `ENOSPC` at the limit.
+    pub fn reserve_inode_number(&self) -> Result<InodeNumber> {
+        let mut s = self.state.lock();
+        Self::charge_inode(&mut s.usage)?;
+        let mut wrapped = false;
+        let mut ino = s.next_ino;
+        // 0 (as `is_zero_ino` sees it: the low 32 bits) is no inode number.
+        if ino as u32 == 0 {
+            ino += 1;
+        }
+        if !s.full_inums && ino > u64::from(u32::MAX) {
+            wrapped = true;
+            ino = 1;
+        }
+        // `ino < 2^64 - 1`: at one inode a nanosecond, 584 years of them.
+        s.next_ino = ino.saturating_add(1);
+        Ok(InodeNumber { ino, wrapped })
+    }
+
+    fn charge_inode(u: &mut Usage) -> Result {
         if u.max_inodes != 0 && u.used_inodes >= u.max_inodes {
             return Err(ENOSPC);
         }
@@ -84,21 +169,20 @@ impl Space {
 
     /// Returns one inode charged before.
     pub fn free_inode(&self) {
-        let mut u = self.usage.lock();
+        let mut s = self.state.lock();
+        let u = &mut s.usage;
         crate::kapi::warn::warn_on_once(u.used_inodes == 0);
         u.used_inodes = u.used_inodes.saturating_sub(1);
     }
 
-    /// Applies new limits (`None`: unchanged) from a remount, if they hold what is in
-    /// use; otherwise says why not, in tmpfs's words.
-    pub fn set_limits(
-        &self,
-        blocks: Option<u64>,
-        inodes: Option<u64>,
-    ) -> Result<(), &'static CStr> {
-        // One lock for the check and the change: a charge cannot slip in between.
-        let mut u = self.usage.lock();
-        if let Some(b) = blocks.filter(|&b| b != 0) {
+    /// Applies a remount's changes, if they hold what is in use and may be made;
+    /// otherwise says why not, in tmpfs's words and order (`shmem_reconfigure`), and
+    /// changes nothing.
+    pub fn reconfigure(&self, r: &Reconfig) -> Result<(), &'static CStr> {
+        // One lock for the checks and the change: a charge cannot slip in between.
+        let mut s = self.state.lock();
+        let u = &s.usage;
+        if let Some(b) = r.blocks.filter(|&b| b != 0) {
             if u.max_blocks == 0 {
                 return Err(c_str!("Cannot retroactively limit size"));
             }
@@ -106,7 +190,7 @@ impl Space {
                 return Err(c_str!("Too small a size for current use"));
             }
         }
-        if let Some(i) = inodes.filter(|&i| i != 0) {
+        if let Some(i) = r.inodes.filter(|&i| i != 0) {
             if u.max_inodes == 0 {
                 return Err(c_str!("Cannot retroactively limit inodes"));
             }
@@ -114,11 +198,21 @@ impl Space {
                 return Err(c_str!("Too few inodes for current use"));
             }
         }
-        if let Some(b) = blocks {
-            u.max_blocks = b;
+        if r.full_inums == Some(false) && s.next_ino > u64::from(u32::MAX) {
+            return Err(c_str!("Current inum too high to switch to 32-bit inums"));
         }
-        if let Some(i) = inodes {
-            u.max_inodes = i;
+        // There is no "swap" option to turn it back on: a remount can only keep it.
+        if r.noswap && !s.noswap {
+            return Err(c_str!("Cannot disable swap on remount"));
+        }
+        if let Some(b) = r.blocks {
+            s.usage.max_blocks = b;
+        }
+        if let Some(i) = r.inodes {
+            s.usage.max_inodes = i;
+        }
+        if let Some(full) = r.full_inums {
+            s.full_inums = full;
         }
         Ok(())
     }

@@ -304,22 +304,110 @@ TEST_F(fs, madvise_remove_reaches_the_punch)
 	close(fd);
 }
 
-TEST_F(fs, seek_data_on_preallocated_pages)
+/* lseek(SEEK_DATA or SEEK_HOLE), -1 for ENXIO (any other errno fails). */
+static off_t seek(int fd, off_t off, int whence)
+{
+	off_t r = lseek(fd, off, whence);
+
+	return r < 0 && errno != ENXIO ? -2 : r;
+}
+
+/*
+ * Preallocated, never-written pages are holes for SEEK_DATA and SEEK_HOLE, as
+ * on tmpfs (mapping_seek_hole_data() takes a folio that is not uptodate for a
+ * hole), although they are allocated (st_blocks). A write, a fault (read or
+ * write) or a second preallocation over them makes them data; a read(2) does
+ * not.
+ */
+TEST_F(fs, seek_treats_preallocated_pages_as_holes)
 {
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+	char buf[16], *m;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ftruncate(fd, 8 * PAGE));
-	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 2 * PAGE, 2 * PAGE));
+	ASSERT_EQ(0, ftruncate(fd, 12 * PAGE));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 2 * PAGE, 8 * PAGE));
+	EXPECT_EQ(8 * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(-1, seek(fd, 0, SEEK_DATA));
+	EXPECT_EQ(0, seek(fd, 0, SEEK_HOLE));
+	EXPECT_EQ(2 * PAGE + 5, seek(fd, 2 * PAGE + 5, SEEK_HOLE));
+	/* read(2) sees zeros and leaves them holes. */
+	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 2 * PAGE));
+	EXPECT_EQ(-1, seek(fd, 0, SEEK_DATA));
+	/* A write of one byte makes its page data, and only its page. */
+	ASSERT_EQ(1, pwrite(fd, "w", 1, 3 * PAGE + 9));
+	EXPECT_EQ(3 * PAGE, seek(fd, 0, SEEK_DATA));
+	EXPECT_EQ(3 * PAGE + 100, seek(fd, 3 * PAGE + 100, SEEK_DATA));
+	EXPECT_EQ(4 * PAGE, seek(fd, 3 * PAGE, SEEK_HOLE));
+	EXPECT_EQ(-1, seek(fd, 4 * PAGE, SEEK_DATA));
+	/* A read fault and a write fault make theirs data. */
+	m = mmap(NULL, 12 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	EXPECT_EQ(0, *(volatile char *)(m + 5 * PAGE));
+	m[6 * PAGE + 1] = 'm';
+	EXPECT_EQ(5 * PAGE, seek(fd, 4 * PAGE, SEEK_DATA));
+	EXPECT_EQ(7 * PAGE, seek(fd, 5 * PAGE, SEEK_HOLE));
+	munmap(m, 12 * PAGE);
+	/* A second preallocation over preallocated pages commits them: data. */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 8 * PAGE, PAGE));
+	EXPECT_EQ(8 * PAGE, seek(fd, 7 * PAGE, SEEK_DATA));
+	EXPECT_EQ(9 * PAGE, seek(fd, 8 * PAGE, SEEK_HOLE));
+	EXPECT_EQ(-1, seek(fd, 9 * PAGE, SEEK_DATA));
+	EXPECT_EQ(8 * PAGE / 512, blocks_of(fd));
+	/* Preallocation extending the file: the new end is a hole too. */
+	ASSERT_EQ(0, fallocate(fd, 0, 12 * PAGE, 2 * PAGE + 10));
+	EXPECT_EQ(14 * PAGE + 10, size_of(fd));
+	EXPECT_EQ(-1, seek(fd, 9 * PAGE, SEEK_DATA));
+	EXPECT_EQ(12 * PAGE, seek(fd, 12 * PAGE, SEEK_HOLE));
+	EXPECT_EQ(14 * PAGE + 9, seek(fd, 14 * PAGE + 9, SEEK_HOLE));
+	EXPECT_EQ(-1, seek(fd, 14 * PAGE + 10, SEEK_HOLE));
+	/* Writing the last page: SEEK_HOLE from there finds the end. */
+	ASSERT_EQ(1, pwrite(fd, "e", 1, 14 * PAGE));
+	EXPECT_EQ(14 * PAGE + 10, seek(fd, 14 * PAGE, SEEK_HOLE));
+	EXPECT_EQ(14 * PAGE, seek(fd, 9 * PAGE, SEEK_DATA));
+	close(fd);
+}
+
+/*
+ * SEEK over ZERO_RANGE (rshmem only; tmpfs has no ZERO_RANGE and refuses it,
+ * leaving the file as it was). rshmem keeps the pages allocated and reports
+ * them by the rule above: pages that held data (written, or preallocated
+ * before and so committed by this second allocation) are zeroed in place and
+ * stay data; pages ZERO_RANGE allocates are holes until written, as ext4 and
+ * xfs report unwritten extents.
+ */
+TEST_F(fs, seek_over_zero_range)
+{
+	static char page[PAGE];
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+	int r;
+
+	ASSERT_LE(0, fd);
+	memset(page, 'a', sizeof(page));
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(PAGE, pwrite(fd, page, PAGE, i * PAGE));
+	ASSERT_EQ(0, ftruncate(fd, 10 * PAGE));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 6 * PAGE, 2 * PAGE));
+	/* Data 0-3, holes 4-5, preallocated 6-7, holes 8-9. */
+	r = fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, PAGE / 2, 9 * PAGE);
 	if (!strcmp(variant->type, "tmpfs")) {
-		/* tmpfs: preallocated, never written pages are holes. */
-		EXPECT_EQ(-1, lseek(fd, 0, SEEK_DATA));
-		EXPECT_EQ(ENXIO, errno);
-	} else {
-		/* rshmem: they are allocated, zeroed pages, and so data. */
-		EXPECT_EQ(2 * PAGE, lseek(fd, 0, SEEK_DATA));
-		EXPECT_EQ(4 * PAGE, lseek(fd, 2 * PAGE, SEEK_HOLE));
+		EXPECT_EQ(-1, r);
+		EXPECT_EQ(EOPNOTSUPP, errno);
+		EXPECT_EQ(0, seek(fd, 0, SEEK_DATA));
+		EXPECT_EQ(4 * PAGE, seek(fd, 0, SEEK_HOLE));
+		EXPECT_EQ(-1, seek(fd, 4 * PAGE, SEEK_DATA));
+		EXPECT_EQ(6 * PAGE / 512 , blocks_of(fd));
+		close(fd);
+		return;
 	}
+	ASSERT_EQ(0, r);
+	EXPECT_TRUE(all_zero(fd, PAGE / 2, 9 * PAGE + PAGE / 2));
+	EXPECT_EQ(10 * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(0, seek(fd, 0, SEEK_DATA));
+	EXPECT_EQ(4 * PAGE, seek(fd, 0, SEEK_HOLE));
+	EXPECT_EQ(6 * PAGE, seek(fd, 4 * PAGE, SEEK_DATA));
+	EXPECT_EQ(8 * PAGE, seek(fd, 6 * PAGE, SEEK_HOLE));
+	EXPECT_EQ(-1, seek(fd, 8 * PAGE, SEEK_DATA));
 	close(fd);
 }
 

@@ -212,6 +212,135 @@ TEST_F(fs, splice_sendfile_copy_file_range_fsync)
 	close(src);
 }
 
+/*
+ * O_DIRECT, as tmpfs has taken it since 6.6 (shmem_file_open sets
+ * FMODE_CAN_ODIRECT): the open and F_SETFL succeed, and direct reads and
+ * writes are buffered ones, with no alignment rule: any offset, length and
+ * buffer address.
+ */
+TEST_F(fs, o_direct_is_buffered_io_without_alignment_rules)
+{
+	static char want[3 * PAGE + 99] __attribute__((aligned(4096)));
+	static char got[sizeof(want) + PAGE] __attribute__((aligned(4096)));
+	int fd, plain, flags;
+
+	fill(want, sizeof(want), 5);
+	fd = open(in(self, "d"), O_CREAT | O_RDWR | O_DIRECT, 0600);
+	ASSERT_LE(0, fd) {
+		TH_LOG("open(O_DIRECT): %s", strerror(errno));
+	}
+	flags = fcntl(fd, F_GETFL);
+	EXPECT_TRUE(flags & O_DIRECT);
+	/* Aligned: a page from a page-aligned buffer at offset 0. */
+	ASSERT_EQ(PAGE, pwrite(fd, want, PAGE, 0));
+	/* Unaligned offset, length and buffer. */
+	ASSERT_EQ(3, pwrite(fd, want + PAGE + 1, 3, PAGE + 1));
+	ASSERT_EQ(PAGE - 4, pwrite(fd, want + PAGE + 4, PAGE - 4, PAGE + 4));
+	ASSERT_EQ(1, pwrite(fd, want + PAGE, 1, PAGE));
+	ASSERT_EQ(PAGE + 99, pwrite(fd, want + 2 * PAGE, PAGE + 99, 2 * PAGE));
+	/* An unaligned read, into an unaligned buffer, across EOF. */
+	memset(got, 0, sizeof(got));
+	EXPECT_EQ(sizeof(want) - 7, pread(fd, got + 1, sizeof(got) - 1, 7));
+	EXPECT_EQ(0, memcmp(want + 7, got + 1, sizeof(want) - 7));
+	EXPECT_EQ(0, pread(fd, got, PAGE, sizeof(want)));
+	/* What went through O_DIRECT is what a plain descriptor sees, and back. */
+	plain = open(in(self, "d"), O_RDWR);
+	ASSERT_LE(0, plain);
+	memset(got, 0, sizeof(got));
+	ASSERT_EQ(sizeof(want), pread(plain, got, sizeof(got), 0));
+	EXPECT_EQ(0, memcmp(want, got, sizeof(want)));
+	ASSERT_EQ(5, pwrite(plain, "plain", 5, 3));
+	ASSERT_EQ(5, pread(fd, got + 3, 5, 3));
+	EXPECT_EQ(0, memcmp("plain", got + 3, 5));
+	/* F_SETFL turns O_DIRECT on and off. */
+	ASSERT_EQ(0, fcntl(plain, F_SETFL, fcntl(plain, F_GETFL) | O_DIRECT));
+	EXPECT_TRUE(fcntl(plain, F_GETFL) & O_DIRECT);
+	ASSERT_EQ(2, pwrite(plain, "XY", 2, 5000));
+	ASSERT_EQ(0, fcntl(plain, F_SETFL, fcntl(plain, F_GETFL) & ~O_DIRECT));
+	EXPECT_FALSE(fcntl(plain, F_GETFL) & O_DIRECT);
+	/* Appending writes, extending writes past a hole. */
+	close(fd);
+	fd = open(in(self, "d"), O_WRONLY | O_APPEND | O_DIRECT);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(3, write(fd, "end", 3));
+	ASSERT_EQ(3, pread(plain, got, 3, sizeof(want)));
+	EXPECT_EQ(0, memcmp("end", got, 3));
+	close(fd);
+	fd = open(in(self, "d"), O_RDWR | O_DIRECT);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(2, pwrite(fd, "zz", 2, 10 * PAGE + 3));
+	ASSERT_EQ(PAGE, pread(fd, got, PAGE, 8 * PAGE));
+	for (int i = 0; i < PAGE; i++)
+		ASSERT_EQ(0, got[i]);
+	close(fd);
+	close(plain);
+}
+
+/* O_DIRECT on what is not a regular file, and with O_TMPFILE. */
+TEST_F(fs, o_direct_on_other_files)
+{
+	int fd;
+
+	/* A directory has no FMODE_CAN_ODIRECT, on either. */
+	EXPECT_EQ(-1, open(self->dir, O_RDONLY | O_DIRECTORY | O_DIRECT));
+	EXPECT_EQ(EINVAL, errno);
+	fd = open(self->dir, O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, fcntl(fd, F_SETFL, O_DIRECT));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+	/* Nor a fifo. */
+	ASSERT_EQ(0, mkfifo(in(self, "fifo"), 0600));
+	EXPECT_EQ(-1, open(in(self, "fifo"), O_RDWR | O_DIRECT));
+	EXPECT_EQ(EINVAL, errno);
+	/* An unnamed file opened O_DIRECT. */
+	fd = open(self->dir, O_TMPFILE | O_RDWR | O_DIRECT, 0600);
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(fcntl(fd, F_GETFL) & O_DIRECT);
+	EXPECT_EQ(3, pwrite(fd, "tmp", 3, 1));
+	close(fd);
+}
+
+/*
+ * splice from an O_DIRECT file goes through copy_splice_read on both (the VFS
+ * takes it for any O_DIRECT file), writes into one through the buffered path;
+ * statx reports no direct I/O alignment on either.
+ */
+TEST_F(fs, o_direct_splice_and_statx)
+{
+	static char want[2 * PAGE + 10], got[sizeof(want)];
+	loff_t in_off = 100, out_off = 1;
+	struct statx stx;
+	int src, dst, p[2];
+
+	fill(want, sizeof(want), 6);
+	ASSERT_EQ(0, write_file(in(self, "src"), want, sizeof(want)));
+	src = open(in(self, "src"), O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, src);
+	dst = open(in(self, "dst"), O_CREAT | O_RDWR | O_DIRECT, 0600);
+	ASSERT_LE(0, dst);
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(PAGE + 1, splice(src, &in_off, p[1], NULL, PAGE + 1, 0));
+	ASSERT_EQ(PAGE + 1, splice(p[0], NULL, dst, &out_off, PAGE + 1, 0));
+	ASSERT_EQ(PAGE + 1, pread(dst, got, PAGE + 1, 1));
+	EXPECT_EQ(0, memcmp(want + 100, got, PAGE + 1));
+	in_off = 0;
+	out_off = 0;
+	ASSERT_EQ(sizeof(want), copy_file_range(src, &in_off, dst, &out_off, sizeof(want), 0));
+	in_off = 0;
+	ASSERT_EQ(0, lseek(dst, 0, SEEK_SET));
+	ASSERT_EQ(sizeof(want), sendfile(dst, src, &in_off, sizeof(want)));
+	memset(got, 0, sizeof(got));
+	ASSERT_EQ(sizeof(want), pread(dst, got, sizeof(got), 0));
+	EXPECT_EQ(0, memcmp(want, got, sizeof(want)));
+	ASSERT_EQ(0, statx(dst, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_DIOALIGN, &stx));
+	EXPECT_FALSE(stx.stx_mask & STATX_DIOALIGN);
+	close(p[0]);
+	close(p[1]);
+	close(src);
+	close(dst);
+}
+
 LIMITED_FS_FIXTURE(small, "size=64k,nr_inodes=8")
 
 TEST_F(small, enospc_at_the_size_limit_leaves_the_file_intact)

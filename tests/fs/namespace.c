@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <time.h>
+#include <sys/statfs.h>
 #include <linux/fs.h>
 #include <sys/syscall.h>
 
@@ -254,6 +256,149 @@ TEST_F(fs, rename_directories)
 	EXPECT_TRUE(S_ISDIR(st.st_mode));
 }
 
+/* Free inodes of the instance, from statfs. */
+static long long free_inodes(const char *dir)
+{
+	struct statfs sfs;
+
+	return statfs(dir, &sfs) ? -1 : (long long)sfs.f_ffree;
+}
+
+/* Whether @path is a whiteout: a character device 0/0 with mode bits 0. */
+static int is_whiteout(const char *path, uid_t uid)
+{
+	struct stat st;
+
+	return !lstat(path, &st) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0) &&
+	       (st.st_mode & 07777) == 0 && st.st_uid == uid && st.st_nlink == 1 &&
+	       st.st_size == 0 && st.st_blocks == 0;
+}
+
+/* As the user: a rename with a whiteout in a directory of theirs. */
+static int user_whiteout(void *p)
+{
+	char a[600], b[600];
+	int fd;
+
+	snprintf(a, sizeof(a), "%s/a", (const char *)p);
+	snprintf(b, sizeof(b), "%s/b", (const char *)p);
+	fd = open(a, O_CREAT | O_WRONLY, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	if (do_rename2(a, b, RENAME_WHITEOUT))
+		return 10 + errno;
+	return is_whiteout(a, 1000) ? 0 : 3;
+}
+
+/*
+ * RENAME_WHITEOUT, as shmem_rename2 does it (overlayfs's whiteouts): the old
+ * name becomes a character device 0/0, an inode counted against nr_inodes,
+ * owned by the caller; the refusals and errnos of tmpfs.
+ */
+TEST_F(fs, rename_whiteout)
+{
+	struct stat st, dir0;
+	long long free0;
+	char buf[4] = {};
+	int fd;
+
+	ASSERT_EQ(0, write_file(in(self, "a"), "A", 1));
+	ASSERT_EQ(0, stat(self->dir, &dir0));
+	free0 = free_inodes(self->dir);
+	/* A plain rename with a whiteout. */
+	ASSERT_EQ(0, do_rename2(in(self, "a"), in2(self, "b"), RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(in(self, "a"), 0));
+	fd = open(in(self, "b"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, read(fd, buf, 1));
+	EXPECT_STREQ("A", buf);
+	close(fd);
+	EXPECT_EQ(free0 - 1, free_inodes(self->dir));
+	ASSERT_EQ(0, stat(self->dir, &st));
+	EXPECT_EQ(dir0.st_size + 20, st.st_size);
+	EXPECT_EQ(dir0.st_nlink, st.st_nlink);
+	/* Onto an existing file: it goes, the whiteout comes. */
+	ASSERT_EQ(0, write_file(in(self, "c"), "C", 1));
+	free0 = free_inodes(self->dir);
+	EXPECT_EQ(-1, do_rename2(in(self, "c"), in2(self, "b"),
+				 RENAME_WHITEOUT | RENAME_NOREPLACE));
+	EXPECT_EQ(EEXIST, errno);
+	ASSERT_EQ(0, do_rename2(in(self, "c"), in2(self, "b"), RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(in(self, "c"), 0));
+	EXPECT_EQ(free0, free_inodes(self->dir));
+	/* A whiteout over a whiteout's name is just a rename of a character device. */
+	ASSERT_EQ(0, do_rename2(in(self, "c"), in2(self, "a"), RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(in(self, "c"), 0));
+	EXPECT_TRUE(is_whiteout(in(self, "a"), 0));
+	/* Not with RENAME_EXCHANGE; onto itself, nothing happens. */
+	EXPECT_EQ(-1, do_rename2(in(self, "b"), in2(self, "a"),
+				 RENAME_WHITEOUT | RENAME_EXCHANGE));
+	EXPECT_EQ(EINVAL, errno);
+	free0 = free_inodes(self->dir);
+	EXPECT_EQ(0, do_rename2(in(self, "b"), in2(self, "b"), RENAME_WHITEOUT));
+	EXPECT_EQ(free0, free_inodes(self->dir));
+	ASSERT_EQ(0, stat(in(self, "b"), &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	EXPECT_EQ(-1, do_rename2(in(self, "missing"), in2(self, "x"), RENAME_WHITEOUT));
+	EXPECT_EQ(ENOENT, errno);
+	/* A directory, into another directory: link counts as for a plain rename. */
+	ASSERT_EQ(0, mkdir(in(self, "d"), 0700));
+	ASSERT_EQ(0, mkdir(in(self, "e"), 0700));
+	ASSERT_EQ(0, mkdir(in(self, "d/sub"), 0700));
+	ASSERT_EQ(0, do_rename2(in(self, "d/sub"), in2(self, "e/sub"), RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(in(self, "d/sub"), 0));
+	ASSERT_EQ(0, stat(in(self, "d"), &st));
+	EXPECT_EQ(2, st.st_nlink);
+	EXPECT_EQ(40 + 20, st.st_size);
+	ASSERT_EQ(0, stat(in(self, "e"), &st));
+	EXPECT_EQ(3, st.st_nlink);
+	/* A directory holding a whiteout is not empty. */
+	EXPECT_EQ(-1, rmdir(in(self, "d")));
+	EXPECT_EQ(ENOTEMPTY, errno);
+	/* A whiteout goes like any file, and gives its inode back. */
+	free0 = free_inodes(self->dir);
+	ASSERT_EQ(0, unlink(in(self, "d/sub")));
+	EXPECT_EQ(free0 + 1, free_inodes(self->dir));
+	ASSERT_EQ(0, rmdir(in(self, "d")));
+	/* A user may make one, in a directory of theirs. */
+	ASSERT_EQ(0, mkdir(in(self, "u"), 0755));
+	ASSERT_EQ(0, chown(in(self, "u"), 1000, 1000));
+	ASSERT_EQ(0, chmod(self->dir, 0755));
+	EXPECT_EQ(0, as_user(user_whiteout, (void *)in2(self, "u")));
+}
+
+/*
+ * At the nr_inodes limit the whiteout cannot be made: the rename fails with
+ * ENOSPC and changes nothing, even when it would replace a file.
+ */
+TEST_F(fs, rename_whiteout_at_the_inode_limit)
+{
+	struct statfs sfs;
+	struct stat st;
+	char opts[64];
+
+	ASSERT_EQ(0, write_file(in(self, "a"), "A", 1));
+	ASSERT_EQ(0, write_file(in(self, "b"), "B", 1));
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	snprintf(opts, sizeof(opts), "nr_inodes=%llu",
+		 (unsigned long long)(sfs.f_files - sfs.f_ffree));
+	ASSERT_EQ(0, mount("none", self->dir, variant->type, MS_REMOUNT, opts));
+	EXPECT_EQ(0, free_inodes(self->dir));
+	EXPECT_EQ(-1, do_rename2(in(self, "a"), in2(self, "c"), RENAME_WHITEOUT));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(-1, do_rename2(in(self, "a"), in2(self, "b"), RENAME_WHITEOUT));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_EQ(0, stat(in(self, "a"), &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	ASSERT_EQ(0, stat(in(self, "b"), &st));
+	EXPECT_EQ(1, st.st_size);
+	EXPECT_EQ(-1, stat(in(self, "c"), &st));
+	/* A plain rename still works. */
+	ASSERT_EQ(0, rename(in(self, "a"), in2(self, "c")));
+	EXPECT_EQ(0, free_inodes(self->dir));
+}
+
 TEST_F(fs, o_tmpfile)
 {
 	char proc[64], buf[4] = {};
@@ -476,6 +621,90 @@ TEST_F(fs, write_updates_mtime_and_ctime_read_atime)
 	fd = open(in(self, "f"), O_RDONLY);
 	ASSERT_EQ(1, read(fd, &c, 1));
 	close(fd);
+}
+
+/* A statx of @path (relative to the instance) asking for @mask. */
+static int statx_of(FIXTURE_DATA(fs) *self, const char *name, unsigned int mask,
+		    struct statx *stx)
+{
+	memset(stx, 0xa5, sizeof(*stx));
+	return statx(AT_FDCWD, in(self, name), AT_SYMLINK_NOFOLLOW, mask, stx);
+}
+
+static long long ns_of(struct statx_timestamp t)
+{
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/*
+ * statx's birth time, as shmem_getattr reports it: STATX_BTIME when asked
+ * for, the inode's first mtime (so the creation time), on every kind of
+ * inode, unchanged by later changes to the times; and stx_attributes_mask
+ * with append-only, immutable and nodump, none of them set.
+ */
+TEST_F(fs, statx_birth_time_and_attributes)
+{
+	static const char *const names[] = { "f", "d", "l", "p", "tmp", "." };
+	const unsigned long long attrs =
+		STATX_ATTR_APPEND | STATX_ATTR_IMMUTABLE | STATX_ATTR_NODUMP;
+	struct timespec before, after;
+	struct statx stx;
+	long long born;
+	int fd, tmp;
+
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &before));
+	ASSERT_EQ(0, write_file(in(self, "f"), "x", 1));
+	ASSERT_EQ(0, mkdir(in(self, "d"), 0700));
+	ASSERT_EQ(0, symlink("f", in(self, "l")));
+	ASSERT_EQ(0, mkfifo(in(self, "p"), 0600));
+	tmp = open(self->dir, O_TMPFILE | O_RDWR, 0600);
+	ASSERT_LE(0, tmp);
+	ASSERT_EQ(0, linkat(tmp, "", AT_FDCWD, in(self, "tmp"), AT_EMPTY_PATH));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &after));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ASSERT_EQ(0, statx_of(self, names[i], STATX_BASIC_STATS | STATX_BTIME, &stx));
+		EXPECT_TRUE(stx.stx_mask & STATX_BTIME) TH_LOG("%s", names[i]);
+		EXPECT_EQ(attrs, stx.stx_attributes_mask & attrs) TH_LOG("%s", names[i]);
+		EXPECT_EQ(0, stx.stx_attributes & attrs) TH_LOG("%s", names[i]);
+		born = ns_of(stx.stx_btime);
+		EXPECT_LE(born, ns_of(stx.stx_mtime)) TH_LOG("%s", names[i]);
+		EXPECT_LE(born, ns_of(stx.stx_ctime)) TH_LOG("%s", names[i]);
+		if (strcmp(names[i], ".")) {
+			/* Within the creation window (times are coarse: a tick early). */
+			EXPECT_LE(before.tv_sec - 1, stx.stx_btime.tv_sec) TH_LOG("%s", names[i]);
+			EXPECT_GE(after.tv_sec, stx.stx_btime.tv_sec) TH_LOG("%s", names[i]);
+		}
+	}
+	/* Not asked for: not given. */
+	ASSERT_EQ(0, statx_of(self, "f", STATX_BASIC_STATS, &stx));
+	EXPECT_FALSE(stx.stx_mask & STATX_BTIME);
+	EXPECT_EQ(attrs, stx.stx_attributes_mask & attrs);
+	/* Birth is the first mtime; writes, utimes and chmod leave it. */
+	fd = open(in(self, "f"), O_CREAT | O_WRONLY | O_APPEND | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, unlink(in(self, "f")));
+	close(fd);
+	fd = open(in(self, "f"), O_CREAT | O_WRONLY | O_APPEND, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, statx_of(self, "f", STATX_BTIME | STATX_MTIME, &stx));
+	born = ns_of(stx.stx_btime);
+	EXPECT_EQ(born, ns_of(stx.stx_mtime));
+	usleep(20000);
+	ASSERT_EQ(1, write(fd, "y", 1));
+	close(fd);
+	ASSERT_EQ(0, chmod(in(self, "f"), 0640));
+	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+	ASSERT_EQ(0, utimensat(AT_FDCWD, in(self, "f"), old, 0));
+	ASSERT_EQ(0, statx_of(self, "f", STATX_BTIME | STATX_MTIME, &stx));
+	EXPECT_EQ(born, ns_of(stx.stx_btime));
+	EXPECT_EQ(1000, stx.stx_mtime.tv_sec);
+	/* A hard link shares it; the unnamed file kept its own. */
+	ASSERT_EQ(0, link(in(self, "f"), in2(self, "f2")));
+	ASSERT_EQ(0, statx_of(self, "f2", STATX_BTIME, &stx));
+	EXPECT_EQ(born, ns_of(stx.stx_btime));
+	ASSERT_EQ(0, statx(tmp, "", AT_EMPTY_PATH, STATX_BTIME, &stx));
+	EXPECT_TRUE(stx.stx_mask & STATX_BTIME);
+	close(tmp);
 }
 
 TEST_HARNESS_MAIN

@@ -2,8 +2,8 @@
 /*
  * Allocation-failure injection (issue 10). Each operation that allocates
  * memory (create, mkdir, write, each fallocate mode, a write and a read fault
- * through a shared mapping, truncate, rename, link, symlink, mknod, O_TMPFILE,
- * mount and remount) runs on an rshmem instance and on a tmpfs instance with
+ * through a shared mapping, truncate, rename (with RENAME_WHITEOUT too), link,
+ * symlink, mknod, O_TMPFILE, mount and remount) runs on an rshmem instance and on a tmpfs instance with
  * its 1st, 2nd, 3rd, ... fault-injection point made to fail, through the
  * per-task /proc/thread-self/fail-nth, until it gets through without reaching
  * the injected failure. Every attempt must either succeed or fail cleanly,
@@ -76,7 +76,7 @@ static const char *const fs_names[NR_FS] = { "rshmem", "tmpfs" };
 /* The model of an instance: its inodes and the names in its root. */
 struct minode {
 	bool used;
-	mode_t type;			/* S_IFREG, S_IFDIR, S_IFLNK or S_IFIFO */
+	mode_t type;			/* S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO or S_IFCHR */
 	off_t size;			/* Regular files. */
 	bool alloc[MAX_PAGES];		/* Pages that have a folio. */
 	unsigned char data[MAX_PAGES * PAGE];
@@ -460,6 +460,15 @@ static bool check(struct env *e)
 			if (st.st_size != 0 || st.st_nlink != 1) {
 				bad(e, "fifo \"%s\": size %lld, %lu links", nm->name,
 				    (long long)st.st_size, (unsigned long)st.st_nlink);
+				ok = false;
+			}
+			break;
+		case S_IFCHR:
+			/* A whiteout. */
+			if (st.st_rdev != 0 || (st.st_mode & 07777) || st.st_nlink != 1) {
+				bad(e, "whiteout \"%s\": device %#lx, mode %o, %lu links", nm->name,
+				    (unsigned long)st.st_rdev, st.st_mode,
+				    (unsigned long)st.st_nlink);
 				ok = false;
 			}
 			break;
@@ -901,6 +910,18 @@ static void done_rename_exchange(struct env *e, ssize_t r)
 	e->m.names[b].ino = t;
 }
 
+static ssize_t call_rename_whiteout(struct env *e)
+{
+	return renameat2(e->dirfd, "a", e->dirfd, "b", RENAME_WHITEOUT);
+}
+
+/* As rename_over, and a whiteout (a character device) takes the name "a". */
+static void done_rename_whiteout(struct env *e, ssize_t r)
+{
+	done_rename_over(e, r);
+	m_name(e, "a", m_new(e, S_IFCHR));
+}
+
 static void setup_one_file(struct env *e)
 {
 	put(e, new_file(e, "a"), 0, PAGE, 1);
@@ -1035,7 +1056,7 @@ static void done_remount(struct env *e, ssize_t r)
 enum {
 	C_CREATE, C_MKDIR, C_WRITE_HOLE, C_WRITE_EXTEND, C_FALLOC_ALLOC, C_FALLOC_KEEP,
 	C_FALLOC_PUNCH, C_FALLOC_ZERO, C_FAULT, C_READ_FAULT, C_TRUNC_DOWN, C_TRUNC_UP,
-	C_RENAME_OVER, C_RENAME_EXCHANGE, C_LINK, C_SYMLINK, C_MKNOD, C_TMPFILE, C_TMPFILE_LINKAT,
+	C_RENAME_OVER, C_RENAME_EXCHANGE, C_RENAME_WHITEOUT, C_LINK, C_SYMLINK, C_MKNOD, C_TMPFILE, C_TMPFILE_LINKAT,
 	C_MOUNT, C_REMOUNT, NR_CALLS
 };
 
@@ -1066,6 +1087,8 @@ static const struct call calls[NR_CALLS] = {
 			    done_rename_over },
 	[C_RENAME_EXCHANGE] = { "rename_exchange", 0, false, setup_two_files,
 				call_rename_exchange, done_rename_exchange },
+	[C_RENAME_WHITEOUT] = { "rename_whiteout", 0, false, setup_two_files,
+				call_rename_whiteout, done_rename_whiteout },
 	[C_LINK] = { "link", 0, false, setup_one_file, call_link, done_link },
 	[C_SYMLINK] = { "symlink", 0, false, setup_nothing, call_symlink, done_symlink },
 	[C_MKNOD] = { "mknod_fifo", 0, false, setup_nothing, call_mknod_fifo, done_mknod_fifo },
@@ -1303,6 +1326,7 @@ CALL_TEST(truncate_down, C_TRUNC_DOWN)
 CALL_TEST(truncate_up, C_TRUNC_UP)
 CALL_TEST(rename_over, C_RENAME_OVER)
 CALL_TEST(rename_exchange, C_RENAME_EXCHANGE)
+CALL_TEST(rename_whiteout, C_RENAME_WHITEOUT)
 CALL_TEST(link, C_LINK)
 CALL_TEST(symlink, C_SYMLINK)
 CALL_TEST(mknod_fifo, C_MKNOD)

@@ -296,6 +296,8 @@ TEST_F(mv, mount_values)
 	static const char *const other[] = {
 		"", "bogus", "bogus=1", "size", "nr_inodes", "mode", "uid", "gid",
 		"size=1m,bogus", "size=1m,,nr_inodes=10", "size=2m,size=1m",
+		"inode64", "inode32", "noswap", "inode64=0", "noswap=1", "inode32,inode64",
+		"noswap,size=1m,inode64", "noswap,noswap",
 	};
 	char buf[128];
 
@@ -342,6 +344,14 @@ TEST_F(mv, remount_values)
 		{ base, "bogus" },
 		{ base, "size=64k,nr_inodes=100" },
 		{ base, "size=2m,nr_inodes=3" },
+		/* inode64 and inode32 switch; noswap only stays, and is checked last. */
+		{ base, "inode64" },
+		{ "inode64", "inode32" },
+		{ base, "noswap" },
+		{ base, "size=2m,noswap" },
+		{ base, "size=64k,noswap" },
+		{ "noswap", "noswap" },
+		{ "noswap,inode64", "size=2m" },
 	};
 	char buf[128];
 

@@ -17,6 +17,10 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -119,6 +123,11 @@ static const struct {
 	{ "uid=4294967295", "4294967295" },
 	{ "gid=x", "gid" },
 	{ "gid=4294967295", "4294967295" },
+	{ "inode64=1", "inode64" },
+	{ "inode32=", "inode32" },
+	{ "noswap=yes", "noswap" },
+	{ "noinode64", "noinode64" },
+	{ "swap", "swap" },
 };
 
 TEST_F(mnt, bad_options_fail_with_einval_and_a_log_line)
@@ -182,6 +191,13 @@ static const struct {
 	{ "size=1m,nr_inodes=100,mode=750,uid=1000,gid=65534",
 	  "rw,relatime,size=1024k,nr_inodes=100,mode=750,uid=1000,gid=65534" },
 	{ "size=2m,size=1m", "rw,relatime,size=1024k" },
+	/* The test kernel's tmpfs defaults to inode32 (no TMPFS_INODE64): hidden. */
+	{ "inode64", "rw,relatime,inode64" },
+	{ "inode32", "rw,relatime" },
+	{ "inode64,inode32", "rw,relatime" },
+	{ "inode32,inode64", "rw,relatime,inode64" },
+	{ "noswap", "rw,relatime,noswap" },
+	{ "noswap,inode64,mode=700,size=1m", "rw,relatime,size=1024k,mode=700,inode64,noswap" },
 };
 
 TEST_F(mnt, valid_options_show_in_proc_mounts_as_on_tmpfs)
@@ -291,6 +307,191 @@ TEST_F(mnt, remount_changes_limits_only_as_on_tmpfs)
 		EXPECT_EQ(EINVAL, errno);
 		ASSERT_EQ(0, umount(dir));
 	}
+}
+
+/*
+ * Inode numbers, as tmpfs gives them (shmem_reserve_inode): the instance's
+ * own, 1 for the root, then one per new inode in order (files, directories,
+ * symlinks, fifos, O_TMPFILE), none for a hard link, none reused; the same
+ * with inode64 (their 32-bit wrap cannot be reached in a test).
+ */
+TEST_F(mnt, inode_numbers_as_on_tmpfs)
+{
+	static const char *const opts[] = { "", "inode64", "inode32" };
+	unsigned long long ino[2][8];
+	char path[256];
+	struct stat st;
+	int fd, n;
+
+	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+		for (int t = 0; t < 2; t++) {
+			const char *dir = self->dir[t];
+
+			ASSERT_EQ(0, mount("none", dir, fstypes[t], 0, opts[o]));
+			n = 0;
+			ASSERT_EQ(0, stat(dir, &st));
+			ino[t][n++] = st.st_ino;
+#define MADE(call, name)							\
+			do {							\
+				snprintf(path, sizeof(path), "%s/%s", dir, name); \
+				ASSERT_EQ(0, call);				\
+				ASSERT_EQ(0, lstat(path, &st));			\
+				ino[t][n++] = st.st_ino;			\
+			} while (0)
+			MADE(close(open(path, O_CREAT | O_RDWR, 0600)), "a");
+			MADE(mkdir(path, 0700), "d");
+			snprintf(path, sizeof(path), "%s/a", dir);
+			char link2[256];
+			snprintf(link2, sizeof(link2), "%s/b", dir);
+			ASSERT_EQ(0, link(path, link2));
+			MADE(symlink("a", path), "l");
+			MADE(mkfifo(path, 0600), "p");
+			fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+			ASSERT_LE(0, fd);
+			ASSERT_EQ(0, fstat(fd, &st));
+			ino[t][n++] = st.st_ino;
+			close(fd);
+			snprintf(path, sizeof(path), "%s/a", dir);
+			ASSERT_EQ(0, unlink(path));
+			ASSERT_EQ(0, unlink(link2));
+			MADE(close(open(path, O_CREAT | O_RDWR, 0600)), "c");
+#undef MADE
+			ASSERT_EQ(0, umount(dir));
+		}
+		for (int i = 0; i < n; i++) {
+			EXPECT_EQ(ino[1][i], ino[0][i]) {
+				TH_LOG("-o '%s': inode %d: rshmem %llu, tmpfs %llu", opts[o], i,
+				       ino[0][i], ino[1][i]);
+			}
+			EXPECT_EQ(i + 1, ino[0][i]);
+		}
+	}
+}
+
+/* Whether the kernel log read from @fd has a line from @type with @msg. */
+static int logged(int fd, const char *type, const char *msg)
+{
+	static char log[65536];
+	char needle[256];
+
+	log[0] = 0;
+	kmsg_read(fd, log, sizeof(log));
+	snprintf(needle, sizeof(needle), "%s: %s", type, msg);
+	return strstr(log, needle) != NULL;
+}
+
+/*
+ * inode64/inode32 and noswap on remount, as tmpfs: inode64 and inode32 switch
+ * (shown as at mount); noswap cannot be turned on by a remount ("Cannot
+ * disable swap on remount"), only kept, and stays when a remount does not
+ * name it.
+ */
+TEST_F(mnt, inode64_and_noswap_on_remount_as_on_tmpfs)
+{
+	char buf[512];
+
+	for (int t = 0; t < 2; t++) {
+		const char *dir = self->dir[t];
+		int fd;
+
+		ASSERT_EQ(0, mount("none", dir, fstypes[t], 0, "size=1m"));
+		ASSERT_EQ(0, mount("none", dir, fstypes[t], MS_REMOUNT, "inode64"));
+		ASSERT_NE(NULL, mount_options(dir, buf, sizeof(buf)));
+		EXPECT_STREQ("rw,relatime,size=1024k,inode64", buf) TH_LOG("%s", fstypes[t]);
+		ASSERT_EQ(0, mount("none", dir, fstypes[t], MS_REMOUNT, "inode32"));
+		ASSERT_NE(NULL, mount_options(dir, buf, sizeof(buf)));
+		EXPECT_STREQ("rw,relatime,size=1024k", buf) TH_LOG("%s", fstypes[t]);
+		fd = kmsg_open();
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(-1, mount("none", dir, fstypes[t], MS_REMOUNT, "inode64,noswap"));
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_TRUE(logged(fd, fstypes[t], "Cannot disable swap on remount"));
+		close(fd);
+		/* The failed remount changed nothing. */
+		ASSERT_NE(NULL, mount_options(dir, buf, sizeof(buf)));
+		EXPECT_STREQ("rw,relatime,size=1024k", buf) TH_LOG("%s", fstypes[t]);
+		ASSERT_EQ(0, umount(dir));
+
+		ASSERT_EQ(0, mount("none", dir, fstypes[t], 0, "noswap"));
+		ASSERT_EQ(0, mount("none", dir, fstypes[t], MS_REMOUNT, "noswap"));
+		ASSERT_EQ(0, mount("none", dir, fstypes[t], MS_REMOUNT, "size=2m"));
+		ASSERT_NE(NULL, mount_options(dir, buf, sizeof(buf)));
+		EXPECT_STREQ("rw,relatime,size=2048k,noswap", buf) TH_LOG("%s", fstypes[t]);
+		ASSERT_EQ(0, umount(dir));
+	}
+}
+
+/* In a user namespace of user 1000's: mounts, with noswap and with inode64. */
+static int userns_mounts(const char *const dirs[2])
+{
+	char map[64];
+	int fd;
+
+	if (setgroups(0, NULL) || setgid(1000) || setuid(1000))
+		return 1;
+	/* Dumpable again, or its /proc files stay root's and uid_map unwritable. */
+	if (prctl(PR_SET_DUMPABLE, 1))
+		return 1;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
+		return 2;
+	fd = open("/proc/self/setgroups", O_WRONLY);
+	if (fd < 0 || write(fd, "deny", 4) != 4)
+		return 3;
+	close(fd);
+	snprintf(map, sizeof(map), "0 1000 1");
+	fd = open("/proc/self/uid_map", O_WRONLY);
+	if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map))
+		return 4;
+	close(fd);
+	fd = open("/proc/self/gid_map", O_WRONLY);
+	if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map))
+		return 5;
+	close(fd);
+	for (int t = 0; t < 2; t++) {
+		if (mount("none", dirs[t], fstypes[t], 0, "noswap") == 0 || errno != EINVAL)
+			return 10 + t;
+		if (mount("none", dirs[t], fstypes[t], 0, "inode64,size=1m"))
+			return 20 + t;
+		if (mount("none", dirs[t], fstypes[t], MS_REMOUNT, "noswap") == 0 ||
+		    errno != EINVAL)
+			return 30 + t;
+		if (umount(dirs[t]))
+			return 40 + t;
+	}
+	return 0;
+}
+
+/*
+ * noswap only from the host's administrator, as on tmpfs: refused with
+ * EINVAL ("Turning off swap in unprivileged ... mounts unsupported") to root
+ * of a user namespace, where the other options work.
+ */
+TEST_F(mnt, noswap_refused_in_a_user_namespace)
+{
+	const char *const dirs[2] = { self->dir[0], self->dir[1] };
+	static char log[65536];
+	int fd, status;
+	pid_t pid;
+
+	for (int t = 0; t < 2; t++) {
+		ASSERT_EQ(0, chmod(dirs[t], 0777));
+	}
+	fd = kmsg_open();
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(userns_mounts(dirs));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	log[0] = 0;
+	kmsg_read(fd, log, sizeof(log));
+	EXPECT_NE(NULL, strstr(log, "rshmem: Turning off swap in unprivileged rshmem "
+				"mounts unsupported")) TH_LOG("%s", log);
+	EXPECT_NE(NULL, strstr(log, "tmpfs: Turning off swap in unprivileged tmpfs "
+				"mounts unsupported")) TH_LOG("%s", log);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

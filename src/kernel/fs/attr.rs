@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `struct iattr` (attribute changes) and `struct kstatfs` (filesystem statistics).
+//! `struct iattr` (attribute changes), `struct kstat` (what `stat` and `statx` report of
+//! an inode), `struct fileattr` (`chattr`'s flags), `struct timespec64` and `struct
+//! kstatfs` (filesystem statistics).
 
 use crate::kapi::bindings;
 use crate::kapi::fs::dentry::Dentry;
@@ -65,6 +67,109 @@ impl Iattr {
     pub fn copy_to<T: FileSystem>(&self, idmap: Idmap, inode: &Inode<T>) {
         // SAFETY: As in `prepare`.
         unsafe { bindings::setattr_copy(idmap.0, inode.as_ptr(), self.0.get()) };
+    }
+}
+
+/// A point in time, as the kernel keeps inode times: seconds and nanoseconds since the
+/// epoch (`struct timespec64`).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct Timespec {
+    /// Seconds.
+    pub sec: i64,
+    /// Nanoseconds, below 10^9.
+    pub nsec: i64,
+}
+
+/// `STATX_BTIME`: the birth time is asked for, and given.
+pub const STATX_BTIME: u32 = bindings::STATX_BTIME;
+
+/// `STATX_ATTR_*`: the file attributes `statx` reports.
+pub mod statx_attr {
+    use crate::kapi::bindings;
+
+    /// `STATX_ATTR_APPEND`: the file can only be appended to.
+    pub const APPEND: u64 = bindings::STATX_ATTR_APPEND as u64;
+    /// `STATX_ATTR_IMMUTABLE`: the file cannot be changed.
+    pub const IMMUTABLE: u64 = bindings::STATX_ATTR_IMMUTABLE as u64;
+    /// `STATX_ATTR_NODUMP`: the file is not to be backed up.
+    pub const NODUMP: u64 = bindings::STATX_ATTR_NODUMP as u64;
+}
+
+/// What `stat` and `statx` report of an inode, as `getattr` fills it in: after
+/// `generic_fillattr` has copied the inode's attributes, the filesystem adds its own.
+#[repr(transparent)]
+pub struct Kstat(Opaque<bindings::kstat>);
+
+impl Kstat {
+    /// # Safety
+    ///
+    /// `ptr` is a valid `struct kstat`, used by nothing else for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::kstat) -> &'a mut Self {
+        // SAFETY: `Kstat` is `repr(transparent)`; validity is the caller's promise.
+        unsafe { &mut *ptr.cast() }
+    }
+
+    /// Reports the birth time.
+    pub fn set_btime(&mut self, t: Timespec) {
+        // SAFETY: The struct is ours for the call.
+        let s = unsafe { &mut *self.0.get() };
+        s.result_mask |= STATX_BTIME;
+        s.btime.tv_sec = t.sec;
+        s.btime.tv_nsec = t.nsec as _;
+    }
+
+    /// Reports the `STATX_ATTR_*` attributes `set` of those in `supported`, the ones the
+    /// filesystem knows (`stx_attributes_mask`).
+    pub fn add_attributes(&mut self, set: u64, supported: u64) {
+        // SAFETY: The struct is ours for the call.
+        let s = unsafe { &mut *self.0.get() };
+        s.attributes |= set & supported;
+        s.attributes_mask |= supported;
+    }
+}
+
+/// `FS_*_FL`: the inode flags of `FS_IOC_GETFLAGS` and `FS_IOC_SETFLAGS` (`chattr`).
+pub mod fs_flags {
+    use crate::kapi::bindings;
+
+    /// `FS_IMMUTABLE_FL`: `chattr +i`.
+    pub const IMMUTABLE: u32 = bindings::FS_IMMUTABLE_FL;
+    /// `FS_APPEND_FL`: `chattr +a`.
+    pub const APPEND: u32 = bindings::FS_APPEND_FL;
+    /// `FS_NODUMP_FL`: `chattr +d`.
+    pub const NODUMP: u32 = bindings::FS_NODUMP_FL;
+    /// `FS_NOATIME_FL`: `chattr +A`.
+    pub const NOATIME: u32 = bindings::FS_NOATIME_FL;
+    /// `FS_FL_USER_VISIBLE`: the flags `FS_IOC_GETFLAGS` may report.
+    pub const USER_VISIBLE: u32 = bindings::FS_FL_USER_VISIBLE;
+}
+
+/// A file attribute change (`FS_IOC_SETFLAGS`, `FS_IOC_FSSETXATTR`), as the VFS has
+/// merged it into `struct fileattr`: the flags, and whether it asks for what only the
+/// xfs-style interface has.
+#[repr(transparent)]
+pub struct FileAttr(Opaque<bindings::fileattr>);
+
+impl FileAttr {
+    /// # Safety
+    ///
+    /// `ptr` is a valid `struct fileattr` that outlives `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::fileattr) -> &'a Self {
+        // SAFETY: `FileAttr` is `repr(transparent)`; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The `FS_*_FL` flags asked for (the VFS fills them in from either interface).
+    pub fn flags(&self) -> u32 {
+        // SAFETY: The struct is valid.
+        unsafe { (*self.0.get()).flags }
+    }
+
+    /// Whether the change asks for extended attributes that the flags cannot express
+    /// (`fileattr_has_fsx`: xflags outside the common ones, extent sizes, a project).
+    pub fn has_fsx(&self) -> bool {
+        // SAFETY: The struct is valid.
+        unsafe { bindings::fileattr_has_fsx(self.0.get()) }
     }
 }
 

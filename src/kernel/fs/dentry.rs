@@ -6,6 +6,7 @@ use crate::kapi::bindings;
 use crate::kapi::fs::inode::{Inode, NewInode};
 use crate::kapi::fs::FileSystem;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 use kernel::prelude::*;
 use kernel::types::{ARef, Opaque};
 
@@ -17,6 +18,19 @@ pub mod rename_flags {
     pub const NOREPLACE: u32 = bindings::RENAME_NOREPLACE;
     /// `RENAME_EXCHANGE`: swap the two names.
     pub const EXCHANGE: u32 = bindings::RENAME_EXCHANGE;
+    /// `RENAME_WHITEOUT`: leave a whiteout at the old name (for overlayfs).
+    pub const WHITEOUT: u32 = bindings::RENAME_WHITEOUT;
+}
+
+/// A whiteout, as overlayfs reads it (`IS_WHITEOUT`): a character device with device
+/// number `WHITEOUT_DEV` and mode bits `WHITEOUT_MODE`.
+pub mod whiteout {
+    use crate::kapi::bindings;
+
+    /// The whole mode of a whiteout: `S_IFCHR | WHITEOUT_MODE`.
+    pub const MODE: u16 = (bindings::S_IFCHR | bindings::WHITEOUT_MODE) as u16;
+    /// Its device number, `WHITEOUT_DEV`.
+    pub const DEV: u32 = bindings::WHITEOUT_DEV;
 }
 
 /// A dentry of filesystem `T`, as passed to directory operations.
@@ -48,8 +62,9 @@ impl<T: FileSystem> Dentry<T> {
     /// Makes a negative dentry point to a new inode, and pins the dentry in the dcache:
     /// it is the only record of the name.
     pub fn instantiate(&self, inode: NewInode<T>) {
-        // SAFETY: The dentry is negative and locked by the VFS; `d_instantiate` takes over
-        // the inode's reference. The extra dentry reference is dropped by `unpin`.
+        // SAFETY: The dentry is negative, and either locked by the VFS (its parent's
+        // `i_rwsem`) or unhashed and only ours (`alloc_sibling`); `d_instantiate` takes
+        // over the inode's reference. The extra dentry reference is dropped by `unpin`.
         unsafe {
             bindings::d_instantiate(self.as_ptr(), inode.into_raw());
             bindings::dget(self.as_ptr());
@@ -79,6 +94,21 @@ impl<T: FileSystem> Dentry<T> {
         unsafe { bindings::simple_empty(self.as_ptr()) != 0 }
     }
 
+    /// A new dentry with the name and parent of this one, negative and unhashed, so that
+    /// no lookup finds it until [`NewDentry::rehash`]: the whiteout that takes this name
+    /// over when a rename moves it away. The caller holds the parent's `i_rwsem` (as the
+    /// VFS does around `rename`), which keeps this dentry's name and parent still.
+    pub fn alloc_sibling(&self) -> Result<NewDentry<T>> {
+        // SAFETY: The dentry is valid, and its parent and name stable under the parent's
+        // `i_rwsem`, which the caller holds; `d_alloc` copies the name and takes a
+        // reference to the parent.
+        let d = unsafe { bindings::d_alloc((*self.as_ptr()).d_parent, &(*self.as_ptr()).d_name) };
+        // INVARIANT: `d_alloc` returned a new dentry with one reference, or NULL.
+        NonNull::new(d)
+            .map(|d| NewDentry(d, PhantomData))
+            .ok_or(ENOMEM)
+    }
+
     /// Swaps the names `self` (in `old_dir`) and `new` (in `new_dir`), with their
     /// links and timestamps, as RENAME_EXCHANGE asks.
     pub fn exchange(&self, old_dir: &Inode<T>, new_dir: &Inode<T>, new: &Self) -> Result {
@@ -104,5 +134,43 @@ impl<T: FileSystem> Dentry<T> {
                 new.as_ptr(),
             )
         };
+    }
+}
+
+/// A dentry allocated here ([`Dentry::alloc_sibling`]), holding one reference, which is
+/// dropped (`dput`) with it. Until [`NewDentry::rehash`] it is unhashed: only ours.
+///
+/// # Invariants
+///
+/// `0` is a valid dentry of `T`'s superblock on which this value holds a reference.
+pub struct NewDentry<T: FileSystem>(NonNull<bindings::dentry>, PhantomData<T>);
+
+impl<T: FileSystem> NewDentry<T> {
+    /// Makes the dentry visible to lookups (`d_rehash`), and drops our reference. A
+    /// lookup of its name may find it or a dentry of the same name still hashed (the one
+    /// a rename is about to move); as in shmem_whiteout, either is right until the rename
+    /// completes. A positive dentry stays: `instantiate` pinned it.
+    pub fn rehash(self) {
+        // SAFETY: The dentry is valid (type invariant) and unhashed: it was allocated
+        // unhashed, and this, the one method that hashes it, consumes the value.
+        unsafe { bindings::d_rehash(self.0.as_ptr()) };
+    }
+}
+
+impl<T: FileSystem> core::ops::Deref for NewDentry<T> {
+    type Target = Dentry<T>;
+
+    fn deref(&self) -> &Dentry<T> {
+        // SAFETY: The dentry is valid for as long as we hold our reference (type
+        // invariant), and belongs to `T`'s superblock.
+        unsafe { Dentry::from_raw(self.0.as_ptr()) }
+    }
+}
+
+impl<T: FileSystem> Drop for NewDentry<T> {
+    fn drop(&mut self) {
+        // SAFETY: The reference this value holds (type invariant), dropped once. A
+        // dentry `instantiate` made positive keeps the pin that takes.
+        unsafe { bindings::dput(self.0.as_ptr()) };
     }
 }

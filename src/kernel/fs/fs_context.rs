@@ -50,6 +50,19 @@ impl FsContext {
         unsafe { bindings::kgid_has_mapping((*self.0.get()).user_ns, gid.into_raw()) }
     }
 
+    /// Whether the request comes from the initial user namespace, from a task with
+    /// `CAP_SYS_ADMIN` there: what tmpfs asks of options only the host's administrator
+    /// may set (`noswap`).
+    pub fn is_privileged_in_init_ns(&self) -> bool {
+        // SAFETY: `user_ns` is set, and held, for the lifetime of the context; the initial
+        // namespace is static, and only its address is taken. `capable` checks the
+        // current task, which is making the request.
+        unsafe {
+            core::ptr::eq((*self.0.get()).user_ns, &raw const bindings::init_user_ns)
+                && bindings::capable(bindings::CAP_SYS_ADMIN as _)
+        }
+    }
+
     /// Logs "Bad value for '`key`'" as an error of this request, as tmpfs does, and
     /// returns `EINVAL`.
     pub fn bad_value(&self, key: &CStr) -> Error {

@@ -70,6 +70,12 @@ impl ParamSpec {
         Self::with(name, opt, None, bindings::RSHMEM_FS_PARAM_NEG_WITH_NO, 0)
     }
 
+    /// `fsparam_flag`: a flag without a value (no `no` form).
+    pub const fn flag(name: &'static CStr, opt: u8) -> Self {
+        // No type checker: fs_parser accepts the parameter only without a value.
+        Self::with(name, opt, None, 0, 0)
+    }
+
     /// The all-zero entry that ends every table.
     const fn end() -> Self {
         // SAFETY: All-zero is the terminator fs_parser looks for.

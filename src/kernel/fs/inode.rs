@@ -4,7 +4,7 @@
 
 use crate::kapi::bindings;
 use crate::kapi::cred::{Kgid, Kuid};
-use crate::kapi::fs::attr::Idmap;
+use crate::kapi::fs::attr::{Idmap, Timespec};
 use crate::kapi::fs::inode_cache::FsInode;
 use crate::kapi::fs::super_block::SuperBlock;
 use crate::kapi::fs::{FileSystem, Operations};
@@ -15,6 +15,9 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 use kernel::types::{AlwaysRefCounted, Opaque};
+
+/// Whether `ino_t` (an `unsigned long`) holds 64-bit inode numbers: on 64-bit kernels.
+pub const INO_64BIT: bool = core::mem::size_of::<kernel::ffi::c_ulong>() >= 8;
 
 /// The type of an inode, from its mode.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,6 +30,18 @@ pub enum FileType {
     Symlink,
     /// A device, fifo or socket.
     Special,
+}
+
+/// The inode flags (`i_flags`) that the VFS enforces: `S_*`.
+pub mod inode_flags {
+    use crate::kapi::bindings;
+
+    /// `S_NOATIME`: reads do not update the access time.
+    pub const NOATIME: u32 = bindings::S_NOATIME;
+    /// `S_APPEND`: only appending writes; no truncation, punching, unlinking, linking.
+    pub const APPEND: u32 = bindings::S_APPEND;
+    /// `S_IMMUTABLE`: no change at all.
+    pub const IMMUTABLE: u32 = bindings::S_IMMUTABLE;
 }
 
 /// The type bits of a mode (`S_IF*`).
@@ -140,6 +155,18 @@ impl<T: FileSystem> Inode<T> {
         }
     }
 
+    /// The last modification time.
+    pub fn mtime(&self) -> Timespec {
+        // SAFETY: Reading the fields of a valid inode, as `inode_get_mtime` does: they
+        // change under `i_rwsem`, and a racing reader may see the seconds of one time
+        // and the nanoseconds of another, as in C.
+        let (sec, nsec) = unsafe { ((*self.as_ptr()).i_mtime_sec, (*self.as_ptr()).i_mtime_nsec) };
+        Timespec {
+            sec,
+            nsec: nsec.into(),
+        }
+    }
+
     /// The link count.
     pub fn nlink(&self) -> u32 {
         // SAFETY: Reading a field of a valid inode.
@@ -238,6 +265,14 @@ impl<T: FileSystem> LockedInode<T> {
         unsafe { bindings::i_size_write(self.as_ptr(), size) };
     }
 
+    /// Sets the inode flags in `mask` to those of `flags` (`inode_set_flags`); the VFS
+    /// enforces them from then on (see [`inode_flags`]).
+    pub fn set_flags(&self, flags: u32, mask: u32) {
+        // SAFETY: The inode is valid, and its `i_rwsem` held (type invariant), as
+        // `inode_set_flags` asks of a change to several flags at once.
+        unsafe { bindings::inode_set_flags(self.as_ptr(), flags, mask) };
+    }
+
     /// Adds `delta` to a directory's size (tmpfs's bogus entry sizes).
     pub fn add_dir_size(&self, delta: i64) {
         // SAFETY: The inode is valid, and its `i_rwsem` held (type invariant).
@@ -293,8 +328,9 @@ pub enum NewKind<'a> {
 pub struct NewInode<T: FileSystem>(*mut bindings::inode, PhantomData<T>);
 
 impl<T: FileSystem> NewInode<T> {
-    /// Allocates an inode of `sb` with a fresh inode number and every time set to now.
-    pub fn new(sb: &SuperBlock<T>) -> Result<Self> {
+    /// Allocates an inode of `sb` with inode number `ino` (see [`INO_64BIT`]) and every
+    /// time set to now.
+    pub fn new(sb: &SuperBlock<T>, ino: u64) -> Result<Self> {
         // SAFETY: `sb` is a valid superblock.
         let inode = unsafe { bindings::new_inode(sb.as_ptr()) };
         if inode.is_null() {
@@ -302,7 +338,9 @@ impl<T: FileSystem> NewInode<T> {
         }
         // SAFETY: The inode is new and only ours.
         unsafe {
-            (*inode).i_ino = bindings::get_next_ino() as _;
+            // `ino` fits: the filesystem gives numbers above 2^32 only where `ino_t` holds
+            // them (`INO_64BIT`).
+            (*inode).i_ino = ino as _;
             (*inode).i_generation = bindings::get_random_u32();
             bindings::simple_inode_init_ts(inode);
         }

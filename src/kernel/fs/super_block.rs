@@ -77,6 +77,14 @@ impl<T: FileSystem> SuperBlock<T> {
         self.0.get()
     }
 
+    /// The minor number of the instance's anonymous device (`MINOR(sb->s_dev)`), as
+    /// kernel messages name an instance.
+    pub fn dev_minor(&self) -> u32 {
+        // SAFETY: `s_dev` is set before `fill_super` and does not change.
+        let dev = unsafe { (*self.0.get()).s_dev };
+        dev & ((1 << bindings::MINORBITS) - 1)
+    }
+
     /// The instance's state.
     pub fn info(&self) -> &T::Info {
         // SAFETY: By the type invariant, `s_fs_info` is a live `T::Info`: superblocks are

@@ -6,6 +6,7 @@ use crate::kapi::bindings;
 use crate::kapi::error::is_err_ptr;
 use crate::kapi::mm::folio::{Folio, LockedFolio};
 use crate::kapi::mm::PAGE_SHIFT;
+use core::ops::ControlFlow;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 use kernel::types::{ARef, Opaque};
@@ -118,44 +119,51 @@ impl Mapping {
         unsafe { bindings::truncate_inode_pages_final(self.as_ptr()) };
     }
 
-    /// The index of the first folio at or after `index` and at or before `last`.
-    pub fn next_present(&self, index: u64, last: u64) -> Option<u64> {
-        // SAFETY: All-zero is a valid empty batch.
-        let mut batch: bindings::folio_batch = unsafe { core::mem::zeroed() };
+    /// Walks the folios of pages `[index, last]` in index order and calls `f` with each
+    /// one, its first page's index and its number of pages, until `f` breaks with a
+    /// value, which is returned; `None` if it never does. A folio may start before
+    /// `index` (a large one that covers it). The walk takes no lock: it sees each folio
+    /// as the page cache held it when its batch was looked up, and holds a reference to
+    /// it during the call. It reschedules between batches, so a walk over millions of
+    /// folios does not hog the CPU; the caller must be allowed to sleep.
+    pub fn scan_folios<B>(
+        &self,
+        index: u64,
+        last: u64,
+        mut f: impl FnMut(&Folio, u64, u64) -> ControlFlow<B>,
+    ) -> Option<B> {
         let mut start = index as _;
-        // SAFETY: The mapping and batch are valid; the found folios come with references,
-        // which `folio_batch_release` drops.
-        unsafe {
-            let n = bindings::filemap_get_folios(self.as_ptr(), &mut start, last as _, &mut batch);
-            let found = (n > 0).then(|| {
-                let f = batch.folios[0];
-                (bindings::folio_pos(f) >> PAGE_SHIFT) as u64
-            });
-            bindings::folio_batch_release(&mut batch);
-            found.map(|i| i.max(index))
-        }
-    }
-
-    /// The index of the first page-cache gap at or after `index`, looking at most at
-    /// `max_scan` indices (`index + max_scan` when there is none).
-    pub fn next_absent(&self, index: u64, max_scan: u64) -> u64 {
-        // 6.12's page_cache_next_miss() returns 0 whenever the entry at index 0 is
-        // present: its check for a scan that wrapped around (`xas.xa_index == 0`) also
-        // fires on the first entry. So index 0 is looked at here, and the scan starts
-        // at 1, where the check only fires on a real wrap.
-        if index == 0 && max_scan > 0 {
-            if self.next_present(0, 0).is_none() {
-                return 0;
+        loop {
+            // SAFETY: All-zero is a valid empty batch.
+            let mut batch: bindings::folio_batch = unsafe { core::mem::zeroed() };
+            // SAFETY: The mapping and batch are valid; the folios found come with a
+            // reference each, which `folio_batch_release` drops. `start` moves past the
+            // last folio found (to `last + 1` when the range is done).
+            let n = unsafe {
+                bindings::filemap_get_folios(self.as_ptr(), &mut start, last as _, &mut batch)
+            };
+            if n == 0 {
+                return None;
             }
-            return self.next_absent(1, max_scan - 1);
-        }
-        // SAFETY: The mapping is valid; `page_cache_next_miss` must be called under
-        // `rcu_read_lock`, which we hold around it.
-        unsafe {
-            bindings::rcu_read_lock();
-            let r = bindings::page_cache_next_miss(self.as_ptr(), index as _, max_scan as _);
-            bindings::rcu_read_unlock();
-            r as u64
+            let mut result = None;
+            for &ptr in &batch.folios[..n as usize] {
+                // SAFETY: The batch holds a reference to each of its folios until it is
+                // released below, after the last use of this one.
+                let folio = unsafe { &*ptr.cast::<Folio>() };
+                let pages = (folio.size() as u64) >> PAGE_SHIFT;
+                if let ControlFlow::Break(b) = f(folio, folio.index(), pages) {
+                    result = Some(b);
+                    break;
+                }
+            }
+            // SAFETY: The references taken by `filemap_get_folios`, dropped once.
+            unsafe { bindings::folio_batch_release(&mut batch) };
+            // A batch that was not full ended the range, and so did a `last` of the
+            // largest index, after which `start` wraps to 0.
+            if result.is_some() || (n as usize) < batch.folios.len() || start == 0 {
+                return result;
+            }
+            crate::kapi::task::cond_resched();
         }
     }
 
