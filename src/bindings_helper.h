@@ -7,6 +7,7 @@
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/exportfs.h>
 #include <linux/falloc.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
@@ -45,6 +46,8 @@ static const unsigned long RSHMEM_SB_NOSEC = SB_NOSEC;
 static const fmode_t RSHMEM_FMODE_CAN_ODIRECT = FMODE_CAN_ODIRECT;
 static const unsigned short RSHMEM_FS_PARAM_NEG_WITH_NO = fs_param_neg_with_no;
 static const unsigned long RSHMEM_SB_I_VERSION = SB_I_VERSION;
+static const int RSHMEM_FILEID_INO32_GEN = FILEID_INO32_GEN;
+static const int RSHMEM_FILEID_INVALID = FILEID_INVALID;
 static const unsigned int RSHMEM_TASK_NORMAL = TASK_NORMAL;
 static const unsigned int RSHMEM_TASK_UNINTERRUPTIBLE = TASK_UNINTERRUPTIBLE;
 /* The bits of folio->flags that src/kernel/mm/folio.rs tests inline. */
@@ -62,4 +65,16 @@ static const unsigned int RSHMEM_PG_HWPOISON = PG_hwpoison;
 static inline bool rshmem_warn_on_once(bool cond)
 {
 	return WARN_ON_ONCE(cond);
+}
+
+/*
+ * The lock shmem_encode_fh takes around hashing an inode the first time a handle
+ * names it (insert_inode_hash is not idempotent): a static spinlock, defined once,
+ * in the wrapper bindgen compiles (src/kernel/fs/export.rs).
+ */
+static inline spinlock_t *rshmem_export_hash_lock(void)
+{
+	static DEFINE_SPINLOCK(lock);
+
+	return &lock;
 }

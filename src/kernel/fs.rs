@@ -8,6 +8,7 @@
 
 pub mod attr;
 pub mod dentry;
+pub mod export;
 pub mod file;
 pub mod fs_context;
 pub mod fs_parser;

@@ -174,6 +174,8 @@ impl FileSystem for Rshmem {
             nosec: true,
             i_version: true,
         });
+        // Handles of the inode's generation and number, as tmpfs's (`shmem_export_ops`).
+        sb.enable_file_handles();
         let mode = S_IFDIR | opts.mode;
         let mut root = namespace::new_inode(Idmap::identity(), sb, None, mode, NewKind::Directory)?;
         root.set_owner(opts.uid, opts.gid);
