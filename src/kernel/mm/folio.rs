@@ -65,10 +65,10 @@ impl Folio {
 
     /// The folio's flags word, `folio->flags`, loaded with `ordering`.
     fn flags(&self, ordering: Ordering) -> usize {
-        // SAFETY: The folio is valid (type invariant), so its flags word is a live,
-        // aligned `unsigned long`. The kernel changes it only with atomic bit operations,
-        // and `test_bit` reads it with a single load (`READ_ONCE`), which is what an
-        // atomic load is; `unsigned long` and `usize` have the same size on Linux.
+        // The kernel changes the flags word only with atomic bit operations, and `test_bit`
+        // reads it with a single load (`READ_ONCE`), which is what an atomic load is.
+        // SAFETY: The folio is valid (type invariant), so its flags word is a live, aligned
+        // `unsigned long` (the size of `usize` on Linux), accessed only atomically.
         let word = unsafe {
             AtomicUsize::from_ptr(
                 core::ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.flags)
