@@ -928,13 +928,18 @@ unsafe extern "C" fn write_iter_buffered(
     let direct = bindings::IOCB_DIRECT as c_int;
     // SAFETY: The kiocb is the caller's, lent to us for the call; nothing else reads its
     // flags until we return.
-    let flags = unsafe { (*iocb).ki_flags };
+    let is_direct = unsafe { (*iocb).ki_flags } & direct != 0;
+    if !is_direct {
+        // The common case: a buffered write, passed on as it is.
+        // SAFETY: The caller's arguments, passed on.
+        return unsafe { bindings::generic_file_write_iter(iocb, from) };
+    }
     // SAFETY: As above.
-    unsafe { (*iocb).ki_flags = flags & !direct };
+    unsafe { (*iocb).ki_flags &= !direct };
     // SAFETY: The caller's arguments, passed on.
     let ret = unsafe { bindings::generic_file_write_iter(iocb, from) };
     // SAFETY: As above; `generic_file_write_iter` may have changed other flags, which stay.
-    unsafe { (*iocb).ki_flags |= flags & direct };
+    unsafe { (*iocb).ki_flags |= direct };
     ret
 }
 

@@ -11,6 +11,8 @@
 //!   inode `alloced` lock (`rshmem_inode.rs`) -> `Space` lock (`space.rs`)
 //!   `i_lock` (`punch_wait.rs`: a punch's publication; a fault takes it under the
 //!   fault lock, and may release the fault lock while holding it, as tmpfs does)
+//!   the file-handle hash lock (`kernel/fs/export.rs`, under nothing of ours) ->
+//!   `inode_hash_lock` -> `i_lock` (both in `__insert_inode_hash`)
 //!
 //! Faults never take `i_rwsem`: a write(2) holding it may fault on its user buffer.
 //! This is why a fault waits for a punch on a queue of its own ("shmem: fix faulting

@@ -9,6 +9,10 @@
 //! first time a handle names it, and a handle finds it only while it is in memory
 //! with the same number and generation: once it is evicted the handle is stale.
 //! Handles carry no parent: a filesystem in memory keeps every dentry connected.
+//!
+//! Locks: `encode_fh` takes a static spinlock of its own, under nothing of the
+//! filesystem's, and under it `__insert_inode_hash` takes `inode_hash_lock` and the
+//! inode's `i_lock` (the module's order is in `rshmem/fault.rs`).
 
 use crate::kapi::bindings;
 use crate::kapi::fs::super_block::{New, SuperBlock};
