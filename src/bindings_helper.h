@@ -20,8 +20,10 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pipe_fs_i.h>
+#include <linux/posix_acl.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
+#include <linux/security.h>
 #include <linux/wait.h>
 #include <linux/statfs.h>
 #include <linux/swap.h>
@@ -30,6 +32,7 @@
 #include <linux/stat.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
+#include <linux/xattr.h>
 
 /* Macros bindgen cannot evaluate, as constants it can. */
 static const unsigned long RSHMEM_PAGE_SIZE = PAGE_SIZE;
@@ -46,6 +49,7 @@ static const unsigned long RSHMEM_SB_NOSEC = SB_NOSEC;
 static const fmode_t RSHMEM_FMODE_CAN_ODIRECT = FMODE_CAN_ODIRECT;
 static const unsigned short RSHMEM_FS_PARAM_NEG_WITH_NO = fs_param_neg_with_no;
 static const unsigned long RSHMEM_SB_I_VERSION = SB_I_VERSION;
+static const unsigned long RSHMEM_SB_POSIXACL = SB_POSIXACL;
 static const int RSHMEM_FILEID_INO32_GEN = FILEID_INO32_GEN;
 static const int RSHMEM_FILEID_INVALID = FILEID_INVALID;
 static const unsigned int RSHMEM_TASK_NORMAL = TASK_NORMAL;

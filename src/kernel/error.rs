@@ -22,6 +22,11 @@ pub fn EOPNOTSUPP() -> Error {
     Error::from_errno(-(bindings::EOPNOTSUPP as i32))
 }
 
+/// `ENODATA`: no such attribute.
+pub fn ENODATA() -> Error {
+    Error::from_errno(-(bindings::ENODATA as i32))
+}
+
 /// Whether `ptr` is an error pointer (`IS_ERR`): the top `MAX_ERRNO` addresses hold
 /// negated errnos. Inline, where `kernel::error::from_err_ptr` calls a C helper.
 #[inline(always)]

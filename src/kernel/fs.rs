@@ -6,6 +6,7 @@
 //! them (an operation a filesystem does not implement leaves its slot empty, or takes
 //! the libfs default, by its `HAS_*` constant), and the trampolines that reach them.
 
+pub mod acl;
 pub mod attr;
 pub mod dentry;
 pub mod export;
@@ -16,6 +17,7 @@ pub mod fs_type;
 pub mod inode;
 pub mod inode_cache;
 pub mod super_block;
+pub mod xattr;
 
 use crate::kapi::bindings;
 use crate::kapi::fs::attr::{FileAttr, Iattr, Idmap, Kstat};
@@ -25,6 +27,7 @@ use crate::kapi::fs::fs_context::{to_errno, FsContext};
 use crate::kapi::fs::fs_parser::Param;
 use crate::kapi::fs::inode::{Inode, LockedInode};
 use crate::kapi::fs::super_block::{New, SuperBlock, SuperOperations};
+use crate::kapi::fs::xattr::{NameList, SecurityXattrs, ValueOut};
 use crate::kapi::iov::{IovIter, Kiocb};
 use crate::kapi::mm::fault::{FaultResult, PageMkwrite, PinSlot, VmFault};
 use crate::kapi::mm::folio::LockedFolio;
@@ -50,6 +53,9 @@ pub trait FileSystem: Sized + 'static {
     const INODE_CACHE_NAME: &'static CStr;
     /// `FS_*` flags of the filesystem type.
     const FS_FLAGS: c_int;
+    /// Whether regular files, directories and special files take POSIX ACLs
+    /// (`set_acl`, see `fs/acl.rs`); the superblock must also enable them.
+    const POSIX_ACL: bool = false;
 
     /// Starts a mount (or remount) request, with every option at its default.
     fn init_options(fc: &FsContext) -> Result<Self::Options>;
@@ -107,6 +113,25 @@ pub trait InodeOperations: FileSystem {
     /// has checked ownership and `CAP_LINUX_IMMUTABLE` (`vfs_fileattr_set`), and holds
     /// the inode's `i_rwsem`.
     fn fileattr_set(_idmap: Idmap, _inode: &LockedInode<Self>, _attr: &FileAttr) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `getxattr` of `name` (the full name, prefix included) in one of the namespaces
+    /// the superblock enabled (`fs/xattr.rs`): its value, put in `out`.
+    fn xattr_get(_inode: &Inode<Self>, _name: &CStr, _out: ValueOut<'_>) -> Result<usize> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `setxattr` (`value` given) or `removexattr` (none) of `name`, with
+    /// `fs::xattr::set_flags`. The VFS holds the inode's `i_rwsem`.
+    fn xattr_set(_inode: &Inode<Self>, _name: &CStr, _value: Option<&[u8]>, _flags: i32) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `listxattr`: the names, added to `list`.
+    fn listxattr(_inode: &Inode<Self>, _list: &mut NameList<'_>) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// Stores the LSMs' labels of a new inode, only its creator's
+    /// (`NewInode::init_security`): all of them, or none and an error.
+    fn init_security_xattrs(_inode: &Inode<Self>, _xattrs: SecurityXattrs<'_>) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -288,6 +313,8 @@ impl<T: DirOperations + InodeOperations> DirTable<T> {
         ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
         ops.fileattr_get = slot!(T::HAS_FILEATTR_GET, fileattr_get::<T>);
         ops.fileattr_set = slot!(T::HAS_FILEATTR_SET, fileattr_set::<T>);
+        ops.listxattr = slot!(T::HAS_LISTXATTR, xattr::listxattr::<T>);
+        ops.set_acl = if T::POSIX_ACL { acl::SET_ACL } else { None };
         ops
     };
 }
@@ -302,6 +329,8 @@ impl<T: FileInodeOperations + InodeOperations> FileInodeTable<T> {
         ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
         ops.fileattr_get = slot!(T::HAS_FILEATTR_GET, fileattr_get::<T>);
         ops.fileattr_set = slot!(T::HAS_FILEATTR_SET, fileattr_set::<T>);
+        ops.listxattr = slot!(T::HAS_LISTXATTR, xattr::listxattr::<T>);
+        ops.set_acl = if T::POSIX_ACL { acl::SET_ACL } else { None };
         ops
     };
     /// A device's, fifo's or socket's: the same without file attributes, which the VFS
@@ -323,6 +352,8 @@ impl<T: SymlinkOperations + InodeOperations> SymlinkTable<T> {
         ops.get_link = Some(bindings::simple_get_link);
         ops.setattr = slot!(T::HAS_SETATTR, symlink_setattr::<T>);
         ops.getattr = slot!(<T as InodeOperations>::HAS_GETATTR, getattr::<T>);
+        // Symlinks have xattrs (`trusted.*` and `security.*`) but no ACLs, as on tmpfs.
+        ops.listxattr = slot!(T::HAS_LISTXATTR, xattr::listxattr::<T>);
         ops
     };
 }

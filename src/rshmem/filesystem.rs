@@ -91,6 +91,7 @@ impl FileSystem for Rshmem {
     const NAME: &'static CStr = c_str!("rshmem");
     const INODE_CACHE_NAME: &'static CStr = c_str!("rshmem_inode_cache");
     const FS_FLAGS: core::ffi::c_int = crate::kapi::fs::fs_type::FS_USERNS_MOUNT;
+    const POSIX_ACL: bool = true;
 
     fn init_options(fc: &FsContext) -> Result<MountOptions> {
         Ok(MountOptions::new(fc.fsuid(), fc.fsgid()))
@@ -176,6 +177,10 @@ impl FileSystem for Rshmem {
         });
         // Handles of the inode's generation and number, as tmpfs's (`shmem_export_ops`).
         sb.enable_file_handles();
+        // Extended attributes and POSIX ACLs, as tmpfs has them with CONFIG_TMPFS_XATTR
+        // and CONFIG_TMPFS_POSIX_ACL (`xattr.rs`, `kapi::fs::acl`); before the root inode.
+        sb.enable_xattrs();
+        sb.enable_posix_acl();
         let mode = S_IFDIR | opts.mode;
         let mut root = namespace::new_inode(Idmap::identity(), sb, None, mode, NewKind::Directory)?;
         root.set_owner(opts.uid, opts.gid);
@@ -235,14 +240,17 @@ impl SuperOperations for Rshmem {
             buf.set_blocks(u.max_blocks, u.max_blocks.saturating_sub(u.used_blocks));
         }
         if u.max_inodes != 0 {
-            buf.set_files(u.max_inodes, u.max_inodes.saturating_sub(u.used_inodes));
+            buf.set_files(u.max_inodes, u.free_inodes());
         }
     }
 
     fn evict_inode(inode: &Inode<Self>) {
-        // Every folio goes, and with it its charge; then the inode's own charge.
+        // Every folio goes, and with it its charge; then the inode's own charge, and its
+        // extended attributes' (`shmem_evict_inode`).
         inode.mapping().truncate_final();
         rshmem_inode::recalc(inode, 0);
-        inode.super_block().info().space.free_inode();
+        let space = &inode.super_block().info().space;
+        space.uncharge_ispace(inode.data().xattrs.clear());
+        space.free_inode();
     }
 }

@@ -22,8 +22,10 @@
 use crate::kapi::error;
 use crate::kapi::fs::attr::{fs_flags, statx_attr, FileAttr, Idmap, Kstat, STATX_BTIME};
 use crate::kapi::fs::inode::{inode_flags, Inode, LockedInode};
+use crate::kapi::fs::xattr::{NameList, SecurityXattrs, ValueOut};
 use crate::kapi::fs::InodeOperations;
 use crate::rshmem::filesystem::Rshmem;
+use crate::rshmem::xattr;
 use kernel::prelude::*;
 
 /// The flags `chattr` may change (`SHMEM_FL_USER_MODIFIABLE`).
@@ -70,7 +72,8 @@ pub fn inherit(inode: &LockedInode<Rshmem>, dir: Option<&Inode<Rshmem>>) {
     }
 }
 
-/// `stat`/`statx` and `chattr`/`lsattr`, as tmpfs answers them.
+/// `stat`/`statx`, `chattr`/`lsattr` and extended attributes (`xattr.rs`), as tmpfs
+/// answers them.
 #[vtable]
 impl InodeOperations for Rshmem {
     /// Adds the attributes tmpfs reports, and the birth time when asked for.
@@ -108,5 +111,21 @@ impl InodeOperations for Rshmem {
         inode.touch_ctime();
         inode.inc_iversion();
         Ok(())
+    }
+
+    fn xattr_get(inode: &Inode<Rshmem>, name: &CStr, out: ValueOut<'_>) -> Result<usize> {
+        xattr::get(inode, name, out)
+    }
+
+    fn xattr_set(inode: &Inode<Rshmem>, name: &CStr, value: Option<&[u8]>, flags: i32) -> Result {
+        xattr::set(inode, name, value, flags)
+    }
+
+    fn listxattr(inode: &Inode<Rshmem>, list: &mut NameList<'_>) -> Result {
+        xattr::list(inode, list)
+    }
+
+    fn init_security_xattrs(inode: &Inode<Rshmem>, xattrs: SecurityXattrs<'_>) -> Result {
+        xattr::init_security(inode, xattrs)
     }
 }

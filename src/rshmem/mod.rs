@@ -17,3 +17,4 @@ pub mod regular_file;
 pub mod rshmem_inode;
 pub mod space;
 pub mod truncate;
+pub mod xattr;

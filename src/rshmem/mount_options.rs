@@ -10,9 +10,9 @@ use crate::kapi::mm::{totalhigh_pages, totalram_pages, PAGE_SHIFT, PAGE_SIZE};
 use core::fmt::Write;
 use kernel::str::CStr;
 
-/// The inode budget tmpfs charges per inode; `nr_inodes` is capped so that the budget in
-/// bytes fits an unsigned long, as on tmpfs.
-const BOGO_INODE_SIZE: u64 = 1024;
+// `nr_inodes` is capped so that the budget in bytes (`space.rs`) fits an unsigned long,
+// as on tmpfs.
+use crate::rshmem::space::BOGO_INODE_SIZE;
 
 /// The mode of the root directory when `mode=` is not given.
 pub const DEFAULT_MODE: u16 = 0o1777;

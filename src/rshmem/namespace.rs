@@ -95,7 +95,11 @@ impl DirOperations for Rshmem {
             // vfs_mknod() only passes the types above.
             FileType::Symlink => return Err(EINVAL),
         };
-        let inode = new_inode(idmap, dir.super_block(), Some(dir), mode, kind)?;
+        let mut inode = new_inode(idmap, dir.super_block(), Some(dir), mode, kind)?;
+        // The directory's default ACL (or the umask), then the LSMs' labels, as in
+        // shmem_mknod; a failure drops the new inode, and with it every charge.
+        inode.acl_create(dir)?;
+        inode.init_security(dir, Some(dentry))?;
         entry_added(dir);
         if ftype == FileType::Directory {
             // The new directory's "..".
@@ -123,6 +127,8 @@ impl DirOperations for Rshmem {
             mode,
             NewKind::Symlink(target),
         )?;
+        // A symlink has labels but no ACL, as on tmpfs.
+        inode.init_security(dir, Some(dentry))?;
         entry_added(dir);
         dentry.instantiate(inode);
         Ok(())
@@ -223,7 +229,10 @@ impl DirOperations for Rshmem {
 
     /// Creates an unnamed regular file for O_TMPFILE.
     fn tmpfile(idmap: Idmap, dir: &Inode<Rshmem>, file: &TmpFile<Rshmem>, mode: u16) -> Result {
-        let inode = new_inode(idmap, dir.super_block(), Some(dir), mode, NewKind::Regular)?;
+        let mut inode = new_inode(idmap, dir.super_block(), Some(dir), mode, NewKind::Regular)?;
+        // As shmem_tmpfile: labels (the file has no name), then the ACL.
+        inode.init_security(dir, None)?;
+        inode.acl_create(dir)?;
         file.instantiate(inode);
         Ok(())
     }

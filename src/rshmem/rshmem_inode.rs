@@ -26,6 +26,7 @@ use crate::kapi::fs::inode::Inode;
 use crate::kapi::mm::folio::LockedFolio;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::punch_wait::PunchSlot;
+use crate::rshmem::xattr::XattrStore;
 use core::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use kernel::new_spinlock;
 use kernel::prelude::*;
@@ -52,6 +53,9 @@ pub struct RshmemInode {
     /// it (`stat`, `FS_IOC_GETFLAGS`), as on tmpfs: a reader racing with `chattr` sees
     /// the flags before or after, each a whole word.
     fsflags: AtomicU32,
+    /// Extended attributes (`xattr.rs`).
+    #[pin]
+    pub(crate) xattrs: XattrStore,
 }
 
 impl RshmemInode {
@@ -63,6 +67,7 @@ impl RshmemInode {
             birth_sec: AtomicI64::new(0),
             birth_nsec: AtomicI64::new(0),
             fsflags: AtomicU32::new(0),
+            xattrs <- XattrStore::new(),
         }? Error)
     }
 

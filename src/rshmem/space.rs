@@ -11,6 +11,11 @@
 //! `get_next_ino` wraps. With `inode64` they do not wrap. 0, and with it every number
 //! whose low 32 bits are 0, is never given (`is_zero_ino`).
 //!
+//! `nr_inodes=` is counted in bytes, as tmpfs counts it (`free_ispace`): each inode, and
+//! each extra hard link, takes 1024 bytes (`BOGO_INODE_SIZE`), and extended attributes
+//! take their size (`xattr.rs`) from the same allowance; `statfs` shows what is left in
+//! whole inodes.
+//!
 //! Locks: one spinlock, a leaf: nothing is taken under it. It may be taken under a
 //! folio lock and under an inode's `alloced` lock (see `fault.rs` for the whole order).
 
@@ -19,6 +24,9 @@
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::sync::SpinLock;
+
+/// What an inode (or an extra hard link) counts for in `nr_inodes=`'s space, in bytes.
+pub const BOGO_INODE_SIZE: u64 = 1024;
 
 /// The limits and what is used of them. A limit of 0 means none.
 #[derive(Clone, Copy)]
@@ -29,8 +37,37 @@ pub struct Usage {
     pub used_blocks: u64,
     /// `nr_inodes=`.
     pub max_inodes: u64,
-    /// Inodes charged: one per inode, and one per extra hard link, as on tmpfs.
-    pub used_inodes: u64,
+    /// Bytes of `nr_inodes=`'s space charged: `BOGO_INODE_SIZE` per inode and per extra
+    /// hard link, and the size of every extended attribute, as on tmpfs. Counted with a
+    /// limit or without: an instance mounted without one cannot get one by a remount.
+    pub used_ispace: u64,
+}
+
+impl Usage {
+    /// `nr_inodes=` in bytes. `max_inodes` is at most `u64::MAX / BOGO_INODE_SIZE`
+    /// (`mount_options.rs`), so this does not overflow.
+    fn max_ispace(&self) -> u64 {
+        self.max_inodes.saturating_mul(BOGO_INODE_SIZE)
+    }
+
+    /// What is left of `nr_inodes=`'s space, in bytes.
+    fn free_ispace(&self) -> u64 {
+        self.max_ispace().saturating_sub(self.used_ispace)
+    }
+
+    /// What is left of `nr_inodes=`, in whole inodes, as `statfs` shows it.
+    pub fn free_inodes(&self) -> u64 {
+        self.free_ispace() / BOGO_INODE_SIZE
+    }
+
+    /// Charges `n` bytes of `nr_inodes=`'s space, or fails with `ENOSPC` if less is left.
+    fn charge_ispace(&mut self, n: u64) -> Result {
+        if self.max_inodes != 0 && self.free_ispace() < n {
+            return Err(ENOSPC);
+        }
+        self.used_ispace = self.used_ispace.saturating_add(n);
+        Ok(())
+    }
 }
 
 /// Everything under the instance's lock.
@@ -86,7 +123,7 @@ impl Space {
                         max_blocks,
                         used_blocks: 0,
                         max_inodes,
-                        used_inodes: 0,
+                        used_ispace: 0,
                     },
                     next_ino: 1,
                     full_inums,
@@ -160,19 +197,27 @@ impl Space {
     }
 
     fn charge_inode(u: &mut Usage) -> Result {
-        if u.max_inodes != 0 && u.used_inodes >= u.max_inodes {
-            return Err(ENOSPC);
-        }
-        u.used_inodes += 1;
-        Ok(())
+        u.charge_ispace(BOGO_INODE_SIZE)
     }
 
     /// Returns one inode charged before.
     pub fn free_inode(&self) {
+        self.uncharge_ispace(BOGO_INODE_SIZE);
+    }
+
+    /// Charges `n` bytes of `nr_inodes=`'s space (an extended attribute), or fails with
+    /// `ENOSPC` if less is left.
+    pub fn charge_ispace(&self, n: u64) -> Result {
+        self.state.lock().usage.charge_ispace(n)
+    }
+
+    /// Returns `n` bytes of `nr_inodes=`'s space charged before.
+    pub fn uncharge_ispace(&self, n: u64) {
         let mut s = self.state.lock();
         let u = &mut s.usage;
-        crate::kapi::warn::warn_on_once(u.used_inodes == 0);
-        u.used_inodes = u.used_inodes.saturating_sub(1);
+        // More returned than charged is a bug of ours: warn, and keep the count sane.
+        crate::kapi::warn::warn_on_once(n > u.used_ispace);
+        u.used_ispace = u.used_ispace.saturating_sub(n);
     }
 
     /// Applies a remount's changes, if they hold what is in use and may be made;
@@ -194,7 +239,7 @@ impl Space {
             if u.max_inodes == 0 {
                 return Err(c_str!("Cannot retroactively limit inodes"));
             }
-            if u.used_inodes > i {
+            if i.saturating_mul(BOGO_INODE_SIZE) < u.used_ispace {
                 return Err(c_str!("Too few inodes for current use"));
             }
         }

@@ -41,6 +41,10 @@ impl FileInodeOperations for Rshmem {
             }
         }
         attr.copy_to(idmap, inode);
+        // A new mode rewrites the access ACL to match, as on tmpfs (`shmem_setattr`).
+        if attr.changes_mode() {
+            dentry.acl_chmod(idmap, inode.mode())?;
+        }
         Ok(())
     }
 }

@@ -6,11 +6,11 @@
  * each refuses, who may set them, inheritance, statx's attributes; on rshmem
  * and on tmpfs.
  *
- * The test kernel's tmpfs is built without CONFIG_TMPFS_XATTR, so it has no
- * file attributes at all: there the test checks that the ioctls fail with
- * ENOTTY and then skips, and rshmem is held to what shmem_fileattr_get,
- * shmem_fileattr_set and shmem_set_inode_flags do. With TMPFS_XATTR in the
- * kernel both run the same checks.
+ * The test kernel's tmpfs has CONFIG_TMPFS_XATTR, so both run the same
+ * checks. On a kernel whose tmpfs lacks it, tmpfs has no file attributes at
+ * all: there the test checks that the ioctls fail with ENOTTY and then skips
+ * it, and rshmem is held to what shmem_fileattr_get, shmem_fileattr_set and
+ * shmem_set_inode_flags do.
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>

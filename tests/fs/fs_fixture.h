@@ -20,6 +20,7 @@
 
 #include "kselftest_harness.h"
 
+#include "../lib/lsm.h"
 #include "../lib/page.h"
 
 FIXTURE(fs) {
@@ -55,7 +56,12 @@ FIXTURE_SETUP(fs)
 	}
 }
 
-FIXTURE_TEARDOWN(fs)
+/*
+ * In the parent: after a failed ASSERT, this kselftest_harness.h skips a
+ * teardown that runs in the test's child, and the instance (with the module
+ * reference it holds) would outlive the test.
+ */
+FIXTURE_TEARDOWN_PARENT(fs)
 {
 	/* Detached: a failed test may still hold a file open. */
 	umount2(self->dir, MNT_DETACH);
@@ -82,7 +88,7 @@ FIXTURE_TEARDOWN(fs)
 		ASSERT_EQ(0, mkdir(self->dir, 0755));				\
 		ASSERT_EQ(0, mount("none", self->dir, variant->type, 0, OPTS));	\
 	}									\
-	FIXTURE_TEARDOWN(NAME)							\
+	FIXTURE_TEARDOWN_PARENT(NAME)						\
 	{									\
 		umount2(self->dir, MNT_DETACH);					\
 		rmdir(self->dir);						\

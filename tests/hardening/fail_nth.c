@@ -55,6 +55,7 @@
 
 #include "kselftest_harness.h"
 
+#include "../lib/lsm.h"
 #include "../lib/page.h"
 
 /* The instances: 16 MiB (4096 pages) and 500 inodes. */
@@ -314,9 +315,14 @@ static void m_truncate(struct env *e, int ino, off_t size)
 	in->size = size;
 }
 
-/* The model's usage: pages, and inodes charged (one per inode, one per extra link). */
+/*
+ * The model's usage: pages, and bytes of nr_inodes='s space charged (1024 per
+ * inode and per extra link, and the LSM's label of each inode).
+ */
 static void m_usage(struct env *e, long *pages, long *inodes, int *names, int *dirs)
 {
+	long label = lsm_label_space();
+
 	*pages = *inodes = *names = *dirs = 0;
 	for (int i = 0; i < MAX_INODES; i++) {
 		struct minode *in = &e->m.ino[i];
@@ -324,7 +330,8 @@ static void m_usage(struct env *e, long *pages, long *inodes, int *names, int *d
 
 		if (!in->used)
 			continue;
-		*inodes += 1 + (in->type != S_IFDIR && links > 1 ? links - 1 : 0);
+		*inodes += 1024 + label +
+			   (in->type != S_IFDIR && links > 1 ? links - 1 : 0) * 1024;
 		for (int p = 0; p < MAX_PAGES; p++)
 			*pages += in->alloc[p];
 		if (in->type == S_IFDIR)
@@ -485,11 +492,11 @@ static bool check(struct env *e)
 	if ((long)sfs.f_blocks != e->m.blocks ||
 	    (long)sfs.f_bfree != e->m.blocks - e->base_used_blocks - pages ||
 	    (long)sfs.f_files != OPTS_INODES ||
-	    (long)sfs.f_ffree != OPTS_INODES - e->base_used_inodes - inodes) {
+	    (long)sfs.f_ffree != ((OPTS_INODES - e->base_used_inodes) * 1024 - inodes) / 1024) {
 		bad(e, "statfs: %ld of %ld blocks and %ld of %ld inodes free; the model says %ld of %ld and %ld of %d",
 		    (long)sfs.f_bfree, (long)sfs.f_blocks, (long)sfs.f_ffree,
 		    (long)sfs.f_files, e->m.blocks - e->base_used_blocks - pages, e->m.blocks,
-		    OPTS_INODES - e->base_used_inodes - inodes, OPTS_INODES);
+		    ((OPTS_INODES - e->base_used_inodes) * 1024 - inodes) / 1024, OPTS_INODES);
 		ok = false;
 	}
 	if (fstat(e->dirfd, &st)) {

@@ -37,6 +37,8 @@ pub struct Iattr(Opaque<bindings::iattr>);
 
 /// `ATTR_SIZE`: the change includes a new size.
 const ATTR_SIZE: u32 = bindings::ATTR_SIZE;
+/// `ATTR_MODE`: the change includes a new mode.
+const ATTR_MODE: u32 = bindings::ATTR_MODE;
 
 impl Iattr {
     /// # Safety
@@ -52,6 +54,12 @@ impl Iattr {
         // SAFETY: The iattr is valid.
         let a = unsafe { &*self.0.get() };
         (a.ia_valid & ATTR_SIZE != 0).then_some(a.ia_size)
+    }
+
+    /// Whether the change sets the mode (`chmod`).
+    pub fn changes_mode(&self) -> bool {
+        // SAFETY: The iattr is valid.
+        unsafe { (*self.0.get()).ia_valid & ATTR_MODE != 0 }
     }
 
     /// Checks that the caller may make the change (`setattr_prepare`): ownership,

@@ -343,6 +343,8 @@ impl<T: FileSystem> NewInode<T> {
             (*inode).i_ino = ino as _;
             (*inode).i_generation = bindings::get_random_u32();
             bindings::simple_inode_init_ts(inode);
+            // No ACL, cached: the cache is where an inode's ACLs live (`fs/acl.rs`).
+            bindings::cache_no_acl(inode);
         }
         // INVARIANT: `new_inode` returned a valid inode with one reference.
         Ok(Self(inode, PhantomData))
