@@ -14,6 +14,12 @@
 //!   the file-handle hash lock (`kernel/fs/export.rs`, under nothing of ours) ->
 //!   `inode_hash_lock` -> `i_lock` (both in `__insert_inode_hash`)
 //!
+//! and one mutex, each inode's extended attributes (`xattr.rs`): taken under `i_rwsem`
+//! (a set or removal) or under nothing (a get or a listing), never by a fault; under it
+//! only memory allocation and the `Space` lock:
+//!
+//!   i_rwsem -> xattr mutex -> `Space` lock
+//!
 //! Faults never take `i_rwsem`: a write(2) holding it may fault on its user buffer.
 //! This is why a fault waits for a punch on a queue of its own ("shmem: fix faulting
 //! into a hole, not taking i_mutex", CVE-2014-4171; "we cannot take i_rwsem in
