@@ -28,6 +28,7 @@
 #include <linux/statfs.h>
 #include <linux/swap.h>
 #include <linux/uio.h>
+#include <linux/uuid.h>
 #include <linux/seq_file.h>
 #include <linux/stat.h>
 #include <linux/uidgid.h>

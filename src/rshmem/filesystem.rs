@@ -177,6 +177,7 @@ impl FileSystem for Rshmem {
         });
         // Handles of the inode's generation and number, as tmpfs's (`shmem_export_ops`).
         sb.enable_file_handles();
+        sb.set_random_uuid();
         // Extended attributes and POSIX ACLs, as tmpfs has them with CONFIG_TMPFS_XATTR
         // and CONFIG_TMPFS_POSIX_ACL (`xattr.rs`, `kapi::fs::acl`); before the root inode.
         sb.enable_xattrs();
@@ -242,6 +243,7 @@ impl SuperOperations for Rshmem {
         if u.max_inodes != 0 {
             buf.set_files(u.max_inodes, u.free_inodes());
         }
+        buf.set_fsid_from_uuid(sb);
     }
 
     fn evict_inode(inode: &Inode<Self>) {

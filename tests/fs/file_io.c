@@ -445,4 +445,26 @@ TEST_F(small, statfs_reports_the_type)
 	}
 }
 
+/*
+ * f_fsid comes from the instance's random uuid, as on tmpfs: not 0, the same
+ * on every call, and another instance's differs (overlayfs keys layers by it).
+ */
+TEST_F(fs, statfs_fsid_from_a_random_uuid)
+{
+	struct statfs a, b, other;
+	char dir2[160];
+
+	ASSERT_EQ(0, statfs(self->dir, &a));
+	ASSERT_EQ(0, statfs(self->dir, &b));
+	EXPECT_TRUE(a.f_fsid.__val[0] || a.f_fsid.__val[1]);
+	EXPECT_EQ(0, memcmp(&a.f_fsid, &b.f_fsid, sizeof(a.f_fsid)));
+	snprintf(dir2, sizeof(dir2), "%s.2", self->dir);
+	ASSERT_EQ(0, mkdir(dir2, 0755));
+	ASSERT_EQ(0, mount("none", dir2, variant->type, 0, NULL));
+	EXPECT_EQ(0, statfs(dir2, &other));
+	EXPECT_NE(0, memcmp(&a.f_fsid, &other.f_fsid, sizeof(a.f_fsid)));
+	umount2(dir2, MNT_DETACH);
+	rmdir(dir2);
+}
+
 TEST_HARNESS_MAIN

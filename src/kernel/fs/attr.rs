@@ -7,6 +7,7 @@
 use crate::kapi::bindings;
 use crate::kapi::fs::dentry::Dentry;
 use crate::kapi::fs::inode::Inode;
+use crate::kapi::fs::super_block::SuperBlock;
 use crate::kapi::fs::FileSystem;
 use kernel::prelude::*;
 use kernel::types::Opaque;
@@ -218,5 +219,14 @@ impl StatFs {
         let s = unsafe { &mut *self.0.get() };
         s.f_files = total;
         s.f_ffree = free;
+    }
+
+    /// Sets the filesystem id from the instance's uuid, as tmpfs does (`uuid_to_fsid`).
+    pub fn set_fsid_from_uuid<T: FileSystem>(&mut self, sb: &SuperBlock<T>) {
+        // SAFETY: The struct is ours for the call; the uuid was set before the
+        // superblock was handed out and is not written again.
+        unsafe {
+            (*self.0.get()).f_fsid = bindings::uuid_to_fsid((*sb.as_ptr()).s_uuid.b.as_mut_ptr());
+        }
     }
 }

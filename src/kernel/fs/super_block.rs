@@ -114,6 +114,18 @@ impl<T: FileSystem> SuperBlock<T, New> {
         }
     }
 
+    /// Gives the instance a random uuid (`s_uuid`), as tmpfs does: overlayfs keys
+    /// its layers by it, and `statfs` derives `f_fsid` from it.
+    pub fn set_random_uuid(&self) {
+        let mut uuid = bindings::uuid_t::default();
+        // SAFETY: `uuid` is ours; the superblock is being set up by `fill_super`, alone,
+        // under `s_umount` (the state is `New`), and the length is the uuid's.
+        unsafe {
+            bindings::uuid_gen(&mut uuid);
+            bindings::super_set_uuid(self.as_ptr(), uuid.b.as_ptr(), uuid.b.len() as u32);
+        }
+    }
+
     /// Makes `inode` the root directory; `fill_super` does this last.
     pub fn set_root(&self, inode: NewInode<T>) -> Result {
         // SAFETY: `d_make_root` takes over the reference `inode` holds (and drops it on
