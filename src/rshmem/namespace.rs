@@ -26,7 +26,11 @@ use crate::kapi::fs::{DirOperations, FileInodeOperations, SymlinkOperations};
 use crate::kapi::mm::PAGE_SIZE;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::inode_attr;
+use crate::rshmem::rshmem_inode;
 use kernel::prelude::*;
+
+/// The longest symlink target (with its NUL) that tmpfs keeps without a page.
+const SHORT_SYMLINK_LEN: usize = 128;
 
 /// tmpfs's size of a directory entry, for directory sizes.
 pub const BOGO_DIRENT_SIZE: i64 = 20;
@@ -129,6 +133,9 @@ impl DirOperations for Rshmem {
         )?;
         // A symlink has labels but no ACL, as on tmpfs.
         inode.init_security(dir, Some(dentry))?;
+        if target.len() + 1 > SHORT_SYMLINK_LEN {
+            rshmem_inode::charge_long_symlink(inode.inode())?;
+        }
         entry_added(dir);
         dentry.instantiate(inode);
         Ok(())

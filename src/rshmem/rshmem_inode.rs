@@ -111,6 +111,19 @@ pub fn recalc(inode: &Inode<Rshmem>, added: u64) {
     inode.set_blocks(*alloced);
 }
 
+/// A long symlink's page. tmpfs keeps a target longer than 127 bytes in a page of the
+/// page cache (`shmem_symlink`), which `size=`, statfs and `st_blocks` count; rshmem
+/// keeps every target in the inode (`i_link`), but charges and shows the page all the
+/// same, so that the two fill up alike. Fails with `ENOSPC` when the instance is full.
+/// The charge is in `alloced` with no folio behind it: eviction's `recalc` returns it.
+pub fn charge_long_symlink(inode: &Inode<Rshmem>) -> Result {
+    inode.super_block().info().space.charge_blocks(1)?;
+    let mut alloced = inode.data().alloced.lock();
+    *alloced += 1;
+    inode.set_blocks(*alloced);
+    Ok(())
+}
+
 /// The folio at `index`, locked: the one in the page cache, or a new one charged to the
 /// instance. Says whether it is new. Either may be not uptodate yet (see `kernel/mm/folio.rs`):
 /// the caller zeroes or writes it before anything hands it out.

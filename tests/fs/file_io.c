@@ -432,6 +432,50 @@ TEST_F(small, nr_inodes_limit)
 	EXPECT_EQ(1, sfs.f_ffree);
 }
 
+/*
+ * A symlink target of 128 bytes or more takes a page on tmpfs (it lives in the
+ * page cache): st_blocks 8, one block of size=, ENOSPC when there is none.
+ */
+TEST_F(small, long_symlink_takes_a_page)
+{
+	char target[256], path[256], path2[256];
+	struct statfs sfs;
+	struct stat st;
+	static char buf[16 * 4096];
+
+	memset(target, 'x', sizeof(target));
+	target[127] = 0;
+	snprintf(path, sizeof(path), "%s/short", self->dir);
+	ASSERT_EQ(0, symlink(target, path));
+	ASSERT_EQ(0, lstat(path, &st));
+	EXPECT_EQ(127, st.st_size);
+	EXPECT_EQ(0, st.st_blocks);
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(16, sfs.f_bfree);
+	target[127] = 'x';
+	target[128] = 0;
+	snprintf(path2, sizeof(path2), "%s/long", self->dir);
+	ASSERT_EQ(0, symlink(target, path2));
+	ASSERT_EQ(0, lstat(path2, &st));
+	EXPECT_EQ(128, st.st_size);
+	EXPECT_EQ(8, st.st_blocks);
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(15, sfs.f_bfree);
+	EXPECT_EQ(128, readlink(path2, buf, sizeof(buf)));
+	/* Fill the rest: a long target has no room, a short one does. */
+	snprintf(path, sizeof(path), "%s/fill", self->dir);
+	ASSERT_EQ(0, write_file(path, buf, 15 * 4096));
+	snprintf(path, sizeof(path), "%s/long2", self->dir);
+	EXPECT_EQ(-1, symlink(target, path));
+	EXPECT_EQ(ENOSPC, errno);
+	target[10] = 0;
+	EXPECT_EQ(0, symlink(target, path));
+	/* Unlinked, the long one gives its page back. */
+	ASSERT_EQ(0, unlink(path2));
+	ASSERT_EQ(0, statfs(self->dir, &sfs));
+	EXPECT_EQ(1, sfs.f_bfree);
+}
+
 TEST_F(small, statfs_reports_the_type)
 {
 	struct statfs sfs;
