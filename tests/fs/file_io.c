@@ -490,6 +490,29 @@ TEST_F(small, statfs_reports_the_type)
 }
 
 /*
+ * File seals are memfd's: tmpfs files have F_SEAL_SEAL from birth, so they can
+ * be read but never added to; memfd_fcntl knows no other filesystem's files,
+ * so on rshmem both calls are EINVAL (a difference the README lists).
+ */
+TEST_F(fs, file_seals)
+{
+	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	if (!strcmp(variant->type, "tmpfs")) {
+		EXPECT_EQ(F_SEAL_SEAL, fcntl(fd, F_GET_SEALS));
+		EXPECT_EQ(-1, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
+		EXPECT_EQ(EPERM, errno);
+	} else {
+		EXPECT_EQ(-1, fcntl(fd, F_GET_SEALS));
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(-1, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	close(fd);
+}
+
+/*
  * f_fsid comes from the instance's random uuid, as on tmpfs: not 0, the same
  * on every call, and another instance's differs (overlayfs keys layers by it).
  */
