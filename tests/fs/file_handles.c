@@ -10,36 +10,10 @@
  */
 #define _GNU_SOURCE
 #include "fs_fixture.h"
+#include "../lib/handle.h"
 
 #define HANDLE_BYTES 12	/* shmem_encode_fh: three __u32 */
 #define HANDLE_TYPE 1	/* FILEID_INO32_GEN */
-
-struct handle {
-	struct file_handle fh;
-	unsigned char bytes[MAX_HANDLE_SZ];
-};
-
-static int get_handle(const char *path, struct handle *h)
-{
-	int mount_id;
-
-	h->fh.handle_bytes = MAX_HANDLE_SZ;
-	return name_to_handle_at(AT_FDCWD, path, &h->fh, &mount_id, 0);
-}
-
-static int open_handle(const char *dir, struct handle *h, int flags)
-{
-	int mfd = open(dir, O_RDONLY | O_DIRECTORY);
-	int fd, err;
-
-	if (mfd < 0)
-		return -1;
-	fd = open_by_handle_at(mfd, &h->fh, flags);
-	err = errno;
-	close(mfd);
-	errno = err;
-	return fd;
-}
 
 static int drop_caches(void)
 {

@@ -51,6 +51,7 @@
 
 #include "kselftest_harness.h"
 
+#include "../lib/handle.h"
 #include "../lib/page.h"
 
 #define XATTR(name) "trusted.overlay." name
@@ -237,33 +238,6 @@ static int dtype_of(const char *dir, const char *name)
 			type = de->d_type;
 	closedir(d);
 	return type;
-}
-
-struct handle {
-	struct file_handle fh;
-	unsigned char bytes[MAX_HANDLE_SZ];
-};
-
-static int get_handle(const char *path, struct handle *h)
-{
-	int mount_id;
-
-	h->fh.handle_bytes = MAX_HANDLE_SZ;
-	return name_to_handle_at(AT_FDCWD, path, &h->fh, &mount_id, 0);
-}
-
-static int open_handle(const char *mnt, struct handle *h, int flags)
-{
-	int mfd = open(mnt, O_RDONLY | O_DIRECTORY);
-	int fd, err;
-
-	if (mfd < 0)
-		return -1;
-	fd = open_by_handle_at(mfd, &h->fh, flags);
-	err = errno;
-	close(mfd);
-	errno = err;
-	return fd;
 }
 
 /*

@@ -365,6 +365,20 @@ static int acl_perm(const char *buf, ssize_t len, int tag, uint32_t id)
 	return -1;
 }
 
+/* Creates @path with @mode under umask @mask; returns the mode it got, or -1. */
+static int create_under_umask(const char *path, mode_t mode, mode_t mask)
+{
+	mode_t old = umask(mask);
+	int fd = open(path, O_CREAT | O_WRONLY, mode);
+	struct stat st;
+
+	umask(old);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return stat(path, &st) ? -1 : (int)(st.st_mode & 07777);
+}
+
 TEST_F(fs, acl_default_inherited_and_chmod)
 {
 	const struct acl_entry def[] = {
@@ -375,9 +389,6 @@ TEST_F(fs, acl_default_inherited_and_chmod)
 	char blob[128], got[128], l[512];
 	size_t len = acl_blob(blob, def, 5);
 	ssize_t n;
-	struct stat st;
-	mode_t old;
-	int fd;
 
 	ASSERT_EQ(0, mkdir(in(self, "d"), 0755));
 	ASSERT_EQ(0, setxattr(in(self, "d"), "system.posix_acl_default", blob, len, 0));
@@ -385,13 +396,7 @@ TEST_F(fs, acl_default_inherited_and_chmod)
 	ASSERT_EQ((ssize_t)len, n);
 	EXPECT_EQ(0, memcmp(blob, got, len));
 	/* The default ACL replaces the umask: 0666 & the ACL = 0660, not 0600. */
-	old = umask(077);
-	fd = open(in(self, "d/f"), O_CREAT | O_WRONLY, 0666);
-	umask(old);
-	ASSERT_GE(fd, 0);
-	close(fd);
-	ASSERT_EQ(0, stat(in(self, "d/f"), &st));
-	EXPECT_EQ(0660, st.st_mode & 07777);
+	EXPECT_EQ(0660, create_under_umask(in(self, "d/f"), 0666, 077));
 	n = getxattr(in(self, "d/f"), "system.posix_acl_access", got, sizeof(got));
 	ASSERT_EQ((ssize_t)len, n);
 	EXPECT_EQ(5, acl_perm(got, n, ACL_USER, 1000));
@@ -416,13 +421,7 @@ TEST_F(fs, acl_default_inherited_and_chmod)
 	EXPECT_EQ(0, strcmp(l, "system.posix_acl_default"));
 	/* Removing the default ACL: new files get the umask again. */
 	ASSERT_EQ(0, removexattr(in(self, "d"), "system.posix_acl_default"));
-	old = umask(077);
-	fd = open(in(self, "d/g"), O_CREAT | O_WRONLY, 0666);
-	umask(old);
-	ASSERT_GE(fd, 0);
-	close(fd);
-	ASSERT_EQ(0, stat(in(self, "d/g"), &st));
-	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0600, create_under_umask(in(self, "d/g"), 0666, 077));
 	EXPECT_EQ(-1, getxattr(in(self, "d/g"), "system.posix_acl_access", got, sizeof(got)));
 	EXPECT_EQ(ENODATA, errno);
 }
