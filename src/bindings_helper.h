@@ -15,6 +15,7 @@
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/highmem.h>
+#include <linux/huge_mm.h>
 #include <linux/iversion.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
@@ -62,6 +63,37 @@ static const unsigned int RSHMEM_PG_DIRTY = PG_dirty;
 #ifdef CONFIG_MEMORY_FAILURE
 static const unsigned int RSHMEM_PG_HWPOISON = PG_hwpoison;
 #endif
+/*
+ * Large folios (src/kernel/mm/mapping.rs): the order of a PMD-size folio, where the
+ * page cache can hold one (0 where it cannot: no THP, or a PMD larger than
+ * MAX_PAGECACHE_ORDER, which rshmem_thp_supported() checks); the VMA flag of MADV_HUGEPAGE; and what an allocation of one
+ * adds to the mapping's mask: no warning, no retrying, no reserves, as shmem's
+ * allocations of huge folios under the default defrag setting (GFP_TRANSHUGE_LIGHT),
+ * with direct reclaim taken out separately (RSHMEM_GFP_DIRECT_RECLAIM), so that
+ * fragmentation makes it fall back to order 0 at once.
+ */
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+static const unsigned int RSHMEM_HPAGE_PMD_ORDER = HPAGE_PMD_ORDER;
+#else
+static const unsigned int RSHMEM_HPAGE_PMD_ORDER = 0;
+#endif
+static const unsigned long RSHMEM_VM_HUGEPAGE = VM_HUGEPAGE;
+static const gfp_t RSHMEM_GFP_LARGE_FOLIO = __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC;
+static const gfp_t RSHMEM_GFP_DIRECT_RECLAIM = __GFP_DIRECT_RECLAIM;
+
+/*
+ * Whether the machine can map a PMD-size folio with one entry: the THP code is built
+ * and the CPU has large pages (has_transparent_hugepage(), a macro on some
+ * architectures). tmpfs refuses huge= other than never without it.
+ */
+static inline bool rshmem_thp_supported(void)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	return HPAGE_PMD_ORDER <= MAX_PAGECACHE_ORDER && has_transparent_hugepage();
+#else
+	return false;
+#endif
+}
 
 /*
  * WARN_ON_ONCE() is a macro: this is the one function that expands it, and

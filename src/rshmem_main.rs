@@ -28,7 +28,7 @@ module! {
     alias: ["fs-rshmem"],
 }
 
-static RSHMEM_TYPE: FileSystemType = FileSystemType::new::<Rshmem, 9>(&PARAMETERS);
+static RSHMEM_TYPE: FileSystemType = FileSystemType::new::<Rshmem, 10>(&PARAMETERS);
 
 struct RshmemModule {
     _fs: Registration,

@@ -377,6 +377,13 @@ impl<T: FileOperations + VmOperations> FileTable<T> {
         ops.splice_read = Some(splice_read_by_page);
         ops.splice_write = Some(bindings::iter_file_splice_write);
         ops.fallocate = slot!(T::HAS_FALLOCATE, fallocate::<T>);
+        // Mappings placed so that the file's PMD-size folios can be mapped by one PMD entry
+        // each: the address congruent to the file offset modulo the PMD size, as ext4
+        // and xfs place theirs (tmpfs has its own, `shmem_get_unmapped_area`).
+        #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+        {
+            ops.get_unmapped_area = Some(bindings::thp_get_unmapped_area);
+        }
         ops
     };
 }

@@ -26,3 +26,15 @@ pub fn totalhigh_pages() -> u64 {
     // SAFETY: Reads an atomic counter, or is the constant 0.
     unsafe { bindings::totalhigh_pages() as u64 }
 }
+
+/// The order of a PMD-size folio, one that a single page-table entry at the PMD level
+/// maps; 0 where the page cache cannot hold one (no transparent huge pages, or a PMD
+/// larger than `MAX_PAGECACHE_ORDER`).
+pub const HPAGE_PMD_ORDER: u32 = bindings::RSHMEM_HPAGE_PMD_ORDER;
+
+/// Whether PMD-size folios can be allocated and mapped here: the kernel has transparent
+/// huge pages and the CPU large pages (`has_transparent_hugepage`).
+pub fn thp_supported() -> bool {
+    // SAFETY: Reads CPU features and a constant.
+    unsafe { bindings::rshmem_thp_supported() }
+}

@@ -24,12 +24,12 @@ use crate::kapi::error;
 use crate::kapi::fs::file::falloc::{KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE};
 use crate::kapi::fs::file::File;
 use crate::kapi::fs::inode::{Inode, LockedInode};
-use crate::kapi::mm::PAGE_SIZE;
 use crate::kapi::task;
 use crate::rshmem::file_range::ByteRange;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::punch_wait::punch_published;
-use crate::rshmem::rshmem_inode::{get_folio, recalc};
+use crate::rshmem::rshmem_inode::{get_folio, recalc, Want};
+use core::sync::atomic::{fence, Ordering};
 use kernel::prelude::*;
 
 /// `fallocate(2)`. vfs_fallocate() has already rejected a negative offset, a length
@@ -71,6 +71,10 @@ fn punch(inode: &Inode<Rshmem>, range: ByteRange) {
     let mapping = inode.mapping();
     let hole = range.whole_pages();
     punch_published(inode, hole.start(), hole.end(), || {
+        // Orders the publication before the walk below finds folios, against a fault
+        // that inserts a large folio and then looks for a punch (`try_large_folio` in
+        // `rshmem_inode.rs`): one of the two sees the other.
+        fence(Ordering::SeqCst);
         // Unmapping the whole range first, in one pass, rather than page by page as
         // truncation finds mapped folios, is what keeps the punch fast against many
         // mappings ("shmem: fix faulting into a hole while it's punched").
@@ -95,17 +99,35 @@ fn allocate(inode: &LockedInode<Rshmem>, mode: i32, range: ByteRange) -> Result 
     if max != 0 && pages.len() > max {
         return Err(ENOSPC);
     }
-    for index in pages.iter() {
+    // The size the file has after the call, which large folios stay within
+    // (`large_order`).
+    let size = if mode & KEEP_SIZE == 0 {
+        range.end().max(inode.size() as u64)
+    } else {
+        inode.size() as u64
+    };
+    let want = Want::Falloc {
+        start: pages.start(),
+        end: pages.end(),
+        size,
+    };
+    // Folio by folio: `index` moves to the page after the folio that covers it, which may
+    // be a large one.
+    let mut index = pages.start();
+    while index < pages.end() {
         // A fatal signal stops a preallocation, as on tmpfs; other signals do not, or
         // periodic timers could keep a long one restarting for ever.
         let got = if task::fatal_signal_pending() {
             Err(EINTR)
         } else {
-            preallocate(inode, index)
+            preallocate(inode, index, want)
         };
-        if let Err(e) = got {
-            undo(inode, pages.start(), index);
-            return Err(e);
+        match got {
+            Ok(next) => index = next,
+            Err(e) => {
+                undo(inode, pages.start(), index);
+                return Err(e);
+            }
         }
         task::cond_resched();
     }
@@ -121,18 +143,21 @@ fn allocate(inode: &LockedInode<Rshmem>, mode: i32, range: ByteRange) -> Result 
     Ok(())
 }
 
-/// Makes sure page `index` has a folio. A new one stays not uptodate: it reads as
-/// zeros, and marks the page as this call's for `undo`. One an earlier fallocate left
-/// not uptodate is zeroed and made uptodate now, so that our undo cannot take away the
-/// page that call guaranteed (shmem_get_folio_gfp does the same for SGP_FALLOC). All
-/// folios are dirty from their insertion on (`Mapping::add_new`): nothing to mark.
-fn preallocate(inode: &Inode<Rshmem>, index: u64) -> Result {
-    let (folio, new) = get_folio(inode, index)?;
+/// Makes sure page `index` has a folio, and returns the index of the page after that
+/// folio (which may be a large one, and then covers pages around `index`). A new one
+/// stays not uptodate: it reads as zeros, and marks its pages as this call's for `undo`.
+/// One an earlier fallocate left not uptodate is zeroed, all of it, and made uptodate
+/// now, so that our undo cannot take away the pages that call guaranteed
+/// (shmem_get_folio_gfp does the same for SGP_FALLOC). All folios are dirty from their
+/// insertion on (`Mapping::add_new`): nothing to mark.
+fn preallocate(inode: &Inode<Rshmem>, index: u64, want: Want) -> Result<u64> {
+    let (folio, new) = get_folio(inode, index, want)?;
     // A poisoned folio is left as it is: zeroing would write to the failed memory.
     if !new && !folio.is_hwpoison() {
         folio.make_uptodate();
     }
-    Ok(())
+    // The folio covers `index`, below 2^51, and is at most a PMD: no overflow.
+    Ok(folio.index() + folio.nr_pages())
 }
 
 /// ZERO_RANGE, once every page of the range has a folio. They all stay: `i_rwsem` keeps
@@ -148,28 +173,41 @@ fn preallocate(inode: &Inode<Rshmem>, index: u64) -> Result {
 /// mapped cannot be made not uptodate again, and replacing it would unmap it.)
 fn zero(inode: &Inode<Rshmem>, range: ByteRange) -> Result {
     let mapping = inode.mapping();
-    for index in range.pages().iter() {
+    let pages = range.pages();
+    let mut index = pages.start();
+    while index < pages.end() {
         // A dying task stops here; the undo leaves what was zeroed zeroed.
         if task::fatal_signal_pending() {
             return Err(EINTR);
         }
-        let (folio, _) = get_folio(inode, index)?;
-        let Some((from, len)) = range.in_page(index) else {
+        let (folio, _) = get_folio(inode, index, Want::Small)?;
+        // The part of the range inside the folio, from the folio's first byte. Positions
+        // are below 2^63 and a folio is at most a PMD: nothing here overflows a `u64`.
+        let first = folio.pos() as u64;
+        let size = folio.size() as u64;
+        let from = range.start().max(first);
+        let to = range.end().min(first + size);
+        index = folio.index() + folio.nr_pages();
+        if from >= to {
             continue;
-        };
+        }
+        let (offset, len) = ((from - first) as usize, (to - from) as usize);
         if folio.is_hwpoison() {
-            // Memory failure kept the folio (see `kernel/fs.rs`). A partial page cannot be
+            // Memory failure kept the folio (see `kernel/fs.rs`). A part of it cannot be
             // zeroed without reading the rest, which is lost: EIO, as a write to it
-            // gets. A whole page is replaced by a new one, which reads as zeros.
-            if len < PAGE_SIZE as usize {
+            // gets. A whole one is replaced by a new page, which reads as zeros; the
+            // loop goes on after it, and allocates the rest of a large one's pages.
+            if len < folio.size() {
                 return Err(EIO);
             }
+            let start = folio.index();
             folio.remove_from(mapping);
             drop(folio);
             recalc(inode, 0);
-            get_folio(inode, index)?;
+            let (new, _) = get_folio(inode, start, Want::Small)?;
+            index = new.index() + new.nr_pages();
         } else if folio.is_uptodate() {
-            folio.zero_range(from, len);
+            folio.zero_range(offset, len);
         }
         task::cond_resched();
     }

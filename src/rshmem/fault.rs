@@ -41,7 +41,7 @@ use crate::kapi::mm::folio::Folio;
 use crate::kapi::mm::PAGE_SHIFT;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::punch_wait::wait_for_punch;
-use crate::rshmem::rshmem_inode::{get_folio, recalc};
+use crate::rshmem::rshmem_inode::{get_folio, recalc, Want};
 use kernel::prelude::*;
 
 /// Pages of a file of `size` bytes: a fault at this index or beyond is past EOF.
@@ -82,7 +82,10 @@ impl VmOperations for Rshmem {
         if index >= pages(inode.size()) {
             return vmf.sigbus();
         }
-        let (folio, created) = match get_folio(inode, index) {
+        let want = Want::Fault {
+            vma_huge: vmf.vma_wants_huge(),
+        };
+        let (folio, created) = match get_folio(inode, index, want) {
             Ok(f) => f,
             Err(e) if e == ENOMEM => return vmf.oom(),
             // ENOSPC, as on tmpfs, is SIGBUS.
@@ -102,7 +105,10 @@ impl VmOperations for Rshmem {
         if folio.is_hwpoison() {
             return vmf.hwpoison();
         }
-        // A new page, or one fallocate left: zeroed now, under the lock, before it is mapped.
+        // A new folio, or one fallocate left: zeroed now, all of it, under the lock, before
+        // it is mapped. A PMD-size folio that the file covers is then mapped by one PMD
+        // entry (finish_fault's do_set_pmd, where the VMA is aligned for it); the mm maps
+        // one PTE otherwise.
         folio.make_uptodate();
         vmf.set_locked_folio(folio)
     }

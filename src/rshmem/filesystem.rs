@@ -16,13 +16,13 @@ use crate::kapi::fs::inode::mode::S_IFDIR;
 use crate::kapi::fs::inode::{Inode, NewKind, INO_64BIT};
 use crate::kapi::fs::super_block::{New, SuperBlock, SuperOperations, SuperParams};
 use crate::kapi::fs::FileSystem;
-use crate::kapi::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
+use crate::kapi::mm::{thp_supported, MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::kapi::seq_file::SeqFile;
-use crate::rshmem::mount_options::{self, MountOptions, Shown};
+use crate::rshmem::mount_options::{self, Huge, MountOptions, Shown};
 use crate::rshmem::namespace;
 use crate::rshmem::rshmem_inode::{self, RshmemInode};
 use crate::rshmem::space::{Reconfig, Space};
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -38,10 +38,11 @@ const OPT_MAPPED_MTIME: u8 = 5;
 const OPT_INODE32: u8 = 6;
 const OPT_INODE64: u8 = 7;
 const OPT_NOSWAP: u8 = 8;
+const OPT_HUGE: u8 = 9;
 
 /// The mount parameters: tmpfs's names and value types, and `mapped_mtime` (rshmem's
 /// own; see `fault.rs`).
-pub static PARAMETERS: ParamTable<9> = ParamTable::new([
+pub static PARAMETERS: ParamTable<10> = ParamTable::new([
     ParamSpec::string(c_str!("size"), OPT_SIZE),
     ParamSpec::string(c_str!("nr_inodes"), OPT_NR_INODES),
     ParamSpec::u32oct(c_str!("mode"), OPT_MODE),
@@ -51,6 +52,9 @@ pub static PARAMETERS: ParamTable<9> = ParamTable::new([
     ParamSpec::flag(c_str!("inode32"), OPT_INODE32),
     ParamSpec::flag(c_str!("inode64"), OPT_INODE64),
     ParamSpec::flag(c_str!("noswap"), OPT_NOSWAP),
+    // tmpfs's is an enum parameter; a string checked here gives the same answers and
+    // the same message ("Bad value for 'huge'") for a value that is not one of them.
+    ParamSpec::string(c_str!("huge"), OPT_HUGE),
 ]);
 
 /// The rshmem filesystem.
@@ -70,6 +74,9 @@ pub struct RshmemInfo {
     /// on a shared mapping's writes (`fault.rs`). A remount changes it for mappings made
     /// after it; a mapping keeps the operations it was made with.
     mapped_mtime: AtomicBool,
+    /// `huge=` (a [`Huge`] as its number): read at each allocation of a regular file's
+    /// folio (`rshmem_inode.rs`), so a remount changes it for what is allocated after.
+    huge: AtomicU8,
 }
 
 impl RshmemInfo {
@@ -78,6 +85,13 @@ impl RshmemInfo {
         // Relaxed: a flag read once per `mmap`; a remount racing with it may or may not
         // be seen by that mapping, as with any option that applies to later mappings.
         self.mapped_mtime.load(Ordering::Relaxed)
+    }
+
+    /// `huge=` now.
+    pub fn huge(&self) -> Huge {
+        // Relaxed: a remount racing with an allocation may or may not be seen by it;
+        // either folio size is correct.
+        Huge::from_u8(self.huge.load(Ordering::Relaxed))
     }
 }
 
@@ -142,6 +156,18 @@ impl FileSystem for Rshmem {
                 opts.noswap = true;
                 true
             }
+            OPT_HUGE => match Huge::parse(param.string()) {
+                // Refused without transparent huge pages, with fs_parser's message, as
+                // tmpfs refuses it ("unsupported_parameter").
+                Some(h) if h != Huge::Never && !thp_supported() => {
+                    return Err(fc.unsupported(param.key()));
+                }
+                Some(h) => {
+                    opts.huge = Some(h);
+                    true
+                }
+                None => false,
+            },
             _ => false,
         };
         if ok {
@@ -163,6 +189,7 @@ impl FileSystem for Rshmem {
             uid: opts.uid,
             gid: opts.gid,
             mapped_mtime: AtomicBool::new(opts.mapped_mtime.unwrap_or(false)),
+            huge: AtomicU8::new(opts.huge.unwrap_or(Huge::Never) as u8),
         }? Error)
     }
 
@@ -204,6 +231,10 @@ impl FileSystem for Rshmem {
         if let Some(on) = opts.mapped_mtime {
             info.mapped_mtime.store(on, Ordering::Relaxed);
         }
+        // As on tmpfs, only if given: a remount without `huge=` keeps it.
+        if let Some(h) = opts.huge {
+            info.huge.store(h as u8, Ordering::Relaxed);
+        }
         Ok(())
     }
 
@@ -229,6 +260,7 @@ impl SuperOperations for Rshmem {
                 inode64: info.space.full_inums(),
                 noswap: info.space.noswap(),
                 mapped_mtime: info.mapped_mtime(),
+                huge: info.huge(),
             },
         )
     }

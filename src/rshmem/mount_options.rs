@@ -37,6 +37,52 @@ pub const DEFAULT_INODE64: bool = cfg!(CONFIG_TMPFS_INODE64);
 /// A malformed option value.
 pub struct BadValue;
 
+/// `huge=`: when a regular file's pages come in PMD-size folios, with tmpfs's values and
+/// default (`never`). The numbers are tmpfs's `SHMEM_HUGE_*`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Huge {
+    /// Only order-0 folios (the default).
+    Never = 0,
+    /// A PMD-size folio wherever one fits.
+    Always = 1,
+    /// Only where the file's size (or a write's end) covers the whole folio.
+    WithinSize = 2,
+    /// Only for faults in mappings that asked with `madvise(MADV_HUGEPAGE)`.
+    Advise = 3,
+}
+
+impl Huge {
+    /// The values in the order of their numbers, with tmpfs's names.
+    const ALL: [(Huge, &'static str); 4] = [
+        (Huge::Never, "never"),
+        (Huge::Always, "always"),
+        (Huge::WithinSize, "within_size"),
+        (Huge::Advise, "advise"),
+    ];
+
+    /// The value named `name`, as fs_parser's enum lookup (`lookup_constant`) matches.
+    pub fn parse(name: &CStr) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(_, n)| n.as_bytes() == name.as_bytes())
+            .map(|&(h, _)| h)
+    }
+
+    /// The value numbered `n` (as [`Huge`]'s `repr`), `Never` for any other number.
+    pub fn from_u8(n: u8) -> Self {
+        Self::ALL
+            .iter()
+            .find(|(h, _)| *h as u8 == n)
+            .map_or(Huge::Never, |&(h, _)| h)
+    }
+
+    /// tmpfs's name of the value.
+    pub fn name(self) -> &'static str {
+        Self::ALL[self as usize].1
+    }
+}
+
 /// The options of one mount or remount request.
 pub struct MountOptions {
     /// The size limit in pages; 0 means no limit.
@@ -59,6 +105,8 @@ pub struct MountOptions {
     pub inode64: Option<bool>,
     /// `noswap` given.
     pub noswap: bool,
+    /// `huge=`, the last one given, if any.
+    pub huge: Option<Huge>,
 }
 
 impl MountOptions {
@@ -75,6 +123,7 @@ impl MountOptions {
             mapped_mtime: None,
             inode64: None,
             noswap: false,
+            huge: None,
         }
     }
 
@@ -130,6 +179,8 @@ pub struct Shown {
     pub noswap: bool,
     /// `mapped_mtime`.
     pub mapped_mtime: bool,
+    /// `huge=`.
+    pub huge: Huge,
 }
 
 /// The options of a mounted instance as /proc/mounts shows them: only those that differ
@@ -144,6 +195,7 @@ pub fn show(out: &mut impl Write, o: &Shown) -> core::fmt::Result {
         inode64,
         noswap,
         mapped_mtime,
+        huge,
     } = *o;
     if blocks != default_max_blocks() {
         write!(out, ",size={}k", blocks << (PAGE_SHIFT - 10))?;
@@ -164,6 +216,11 @@ pub fn show(out: &mut impl Write, o: &Shown) -> core::fmt::Result {
     // `inode64`, as shmem_show_options does.
     if DEFAULT_INODE64 || inode64 {
         write!(out, ",inode{}", if inode64 { 64 } else { 32 })?;
+    }
+    // Between the inode numbers and `noswap`, when not `never`, as shmem_show_options
+    // shows it.
+    if huge != Huge::Never {
+        write!(out, ",huge={}", huge.name())?;
     }
     if noswap {
         out.write_str(",noswap")?;

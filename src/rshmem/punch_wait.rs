@@ -68,6 +68,13 @@ impl Default for PunchSlot {
     }
 }
 
+/// Whether a punch is published on the inode: a lockless hint (`StackSlot::is_empty_hint`),
+/// which a caller that needs it ordered against a punch's walk orders with a fence of its
+/// own (`rshmem_inode.rs`).
+pub fn punch_in_progress(inode: &Inode<Rshmem>) -> bool {
+    !inode.data().punch.0.is_empty_hint()
+}
+
 /// Runs `work` (the punch of pages `[start, next)`) with the range published to the
 /// inode's faults, then wakes every fault that waited. The caller holds `i_rwsem`.
 pub fn punch_published<R>(

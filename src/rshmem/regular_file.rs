@@ -29,7 +29,7 @@ use crate::kapi::mm::folio::LockedFolio;
 use crate::kapi::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::kapi::task;
 use crate::rshmem::filesystem::Rshmem;
-use crate::rshmem::rshmem_inode::get_folio;
+use crate::rshmem::rshmem_inode::{get_folio, Want};
 use core::ops::ControlFlow;
 use core::sync::atomic::{fence, Ordering};
 use kernel::prelude::*;
@@ -51,7 +51,7 @@ impl FileOperations for Rshmem {
         let mut error = None;
         while left > 0 {
             let index = pos >> PAGE_SHIFT;
-            let offset = (pos & (PAGE_SIZE - 1)) as usize;
+            let offset = pos & (PAGE_SIZE - 1);
             let folio = mapping.get(index);
             // i_size is read after the lookup, as shmem_file_read_iter and filemap_read do:
             // truncation writes i_size before it removes folios, so if the lookup found the
@@ -64,7 +64,7 @@ impl FileOperations for Rshmem {
                 break;
             }
             // `pos < size`: the subtraction does not wrap, and the end stays within size.
-            let want = (PAGE_SIZE - offset as u64).min(size - pos).min(left as u64) as usize;
+            let want = (PAGE_SIZE - offset).min(size - pos).min(left as u64) as usize;
             // A folio not uptodate yet (preallocated, or being written for the first time
             // under its lock by write(2)) is a hole, as on tmpfs (SGP_READ): its contents
             // are not ours to show until it is uptodate. A poisoned one is EIO, as on tmpfs.
@@ -75,7 +75,10 @@ impl FileOperations for Rshmem {
                         break;
                     }
                     folio.mark_accessed();
-                    folio.copy_to_iter(offset, want, iter)
+                    // From the folio's first byte: a large folio covers `pos` somewhere
+                    // inside it (`folio.pos() <= pos`, both below 2^63).
+                    let in_folio = (pos - folio.pos() as u64) as usize;
+                    folio.copy_to_iter(in_folio, want, iter)
                 }
                 _ => iter.zero(want),
             };
@@ -185,10 +188,16 @@ impl AddressSpaceOperations for Rshmem {
     /// `write_begin`: the locked folio that bytes `[pos, pos + len)` are copied into.
     /// A folio not uptodate (new, or preallocated) is zeroed around what was copied in
     /// `write_end`, so a short copy leaves zeros, never stale memory.
-    fn write_begin(inode: &LockedInode<Rshmem>, pos: i64, _len: u32) -> Result<LockedFolio> {
+    fn write_begin(inode: &LockedInode<Rshmem>, pos: i64, len: u32) -> Result<LockedFolio> {
         // generic_write_checks() keeps `pos` within `[0, s_maxbytes)`.
         let pos = u64::try_from(pos).map_err(|_| EINVAL)?;
-        let (folio, _) = get_folio(inode, pos >> PAGE_SHIFT)?;
+        let (folio, _) = get_folio(
+            inode,
+            pos >> PAGE_SHIFT,
+            Want::Write {
+                end: pos.saturating_add(len as u64),
+            },
+        )?;
         // Memory failure kept a poisoned folio in place: writing to it fails, as on tmpfs.
         if folio.is_hwpoison() {
             return Err(EIO);
@@ -204,7 +213,9 @@ impl AddressSpaceOperations for Rshmem {
         // the new size (i_size_read() is an acquire, i_size_write() a release) must also
         // see the folio uptodate, or it would take the bytes just written for a hole.
         // shmem_write_end may write the size first because its reads lock the folio.
-        folio.finish_write((pos as u64 & (PAGE_SIZE - 1)) as usize, copied as usize);
+        // The offset in the folio, which may be a large one that starts before the page of
+        // `pos`: `folio.pos() <= pos`, both in `[0, s_maxbytes)`.
+        folio.finish_write(pos.saturating_sub(folio.pos()) as usize, copied as usize);
         folio.mark_dirty();
         // `pos + copied <= s_maxbytes` (generic_write_checks); saturating all the same.
         let end = pos.saturating_add(copied as i64);

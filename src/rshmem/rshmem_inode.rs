@@ -24,10 +24,12 @@
 use crate::kapi::fs::attr::Timespec;
 use crate::kapi::fs::inode::Inode;
 use crate::kapi::mm::folio::LockedFolio;
+use crate::kapi::mm::{HPAGE_PMD_ORDER, PAGE_SIZE};
 use crate::rshmem::filesystem::Rshmem;
-use crate::rshmem::punch_wait::PunchSlot;
+use crate::rshmem::mount_options::Huge;
+use crate::rshmem::punch_wait::{punch_in_progress, PunchSlot};
 use crate::rshmem::xattr::XattrStore;
-use core::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use core::sync::atomic::{fence, AtomicI64, AtomicU32, Ordering};
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::sync::SpinLock;
@@ -124,9 +126,106 @@ pub fn charge_long_symlink(inode: &Inode<Rshmem>) -> Result {
     Ok(())
 }
 
+/// What a folio is being looked up or allocated for, which decides, with `huge=`,
+/// whether a new one may be a PMD-size folio (see [`large_order`]).
+#[derive(Clone, Copy)]
+pub enum Want {
+    /// Only an order-0 folio (a replacement for a poisoned page).
+    Small,
+    /// A page fault; `vma_huge`: the mapping asked for huge pages (`MADV_HUGEPAGE`).
+    Fault {
+        /// See above.
+        vma_huge: bool,
+    },
+    /// write(2), whose copy ends at byte `end`.
+    Write {
+        /// See above.
+        end: u64,
+    },
+    /// fallocate(2) allocating pages `[start, end)`, after which the file is `size`
+    /// bytes long.
+    Falloc {
+        /// See above.
+        start: u64,
+        /// See above.
+        end: u64,
+        /// See above.
+        size: u64,
+    },
+}
+
+/// The order of the folio to allocate at page `index` for `want`: [`HPAGE_PMD_ORDER`]
+/// where `huge=` allows a PMD-size folio there, 0 otherwise.
+///
+/// `huge=` as tmpfs reads it (`shmem_huge_global_enabled`): `always` everywhere,
+/// `within_size` where the file's size (or the write's end) covers the whole folio,
+/// `advise` for faults in mappings with `MADV_HUGEPAGE`, and `within_size` those too.
+/// Two rules of rshmem's own, stricter than tmpfs's:
+/// - a fault's folio lies wholly within `i_size`, even with `always`: the mm maps no
+///   PMD across `i_size` for a filesystem other than shmem (finish_fault,
+///   filemap_map_pages), so a larger folio would only cost memory; and a fault that
+///   could create one across the size that truncation is moving could race with
+///   `truncate_inode_pages_range`, which (without the `invalidate_lock` that rshmem's
+///   faults do not take) removes a large folio it finds across the boundary whole
+///   (see `get_new_folio`);
+/// - fallocate's folio lies wholly within the range and within the file: preallocation
+///   past `i_size` stays order 0, because splitting a large folio (a later punch or
+///   truncation through it) drops its pages past `i_size` (`__split_huge_page`), and
+///   with them preallocated space (tmpfs keeps them with `shmem_fallocend`).
+pub fn large_order(inode: &Inode<Rshmem>, index: u64, want: Want) -> u32 {
+    let order = HPAGE_PMD_ORDER;
+    if order == 0 {
+        return 0;
+    }
+    let huge = inode.super_block().info().huge();
+    if huge == Huge::Never {
+        return 0;
+    }
+    let nr = 1u64 << order;
+    let first = index & !(nr - 1);
+    // `index <= MAX_LFS_FILESIZE >> PAGE_SHIFT` (2^51), so this does not overflow.
+    let end = first + nr;
+    // Pages `[0, size_pages)` hold the file's bytes. `i_size <= MAX_LFS_FILESIZE`.
+    let size_pages = |size: u64| size.div_ceil(PAGE_SIZE);
+    let within = |size: u64| size_pages(size) >= end;
+    let i_size = inode.size() as u64;
+    match want {
+        Want::Small => 0,
+        Want::Fault { vma_huge } => {
+            let allowed = match huge {
+                Huge::Never => false,
+                Huge::Always | Huge::WithinSize => true,
+                Huge::Advise => vma_huge,
+            };
+            if allowed && within(i_size) && !punch_in_progress(inode) {
+                order
+            } else {
+                0
+            }
+        }
+        Want::Write { end: write_end } => match huge {
+            Huge::Always => order,
+            Huge::WithinSize if within(i_size.max(write_end)) => order,
+            _ => 0,
+        },
+        Want::Falloc {
+            start,
+            end: last,
+            size,
+        } => match huge {
+            Huge::Always | Huge::WithinSize if first >= start && end <= last && within(size) => {
+                order
+            }
+            _ => 0,
+        },
+    }
+}
+
 /// The folio at `index`, locked: the one in the page cache, or a new one charged to the
-/// instance. Says whether it is new. Either may be not uptodate yet (see `kernel/mm/folio.rs`):
-/// the caller zeroes or writes it before anything hands it out.
+/// instance, of the order [`large_order`] gives for `want` (or order 0 if that fails).
+/// Says whether it is new. Either may be not uptodate yet, and either may be a large
+/// folio that covers `index` and its neighbours (see `kernel/mm/folio.rs`): the caller
+/// zeroes or writes all of it before anything hands it out.
 ///
 /// The folio is returned locked and still in the page cache: a racing truncation (which
 /// removes folios under their lock) either removed it before we locked it, and we look
@@ -134,7 +233,7 @@ pub fn charge_long_symlink(inode: &Inode<Rshmem>) -> Result {
 // Inlined: the lookup of a folio already present is every fault's and every write's
 // common case; what allocates is out of line (`get_new_folio`).
 #[inline(always)]
-pub fn get_folio(inode: &Inode<Rshmem>, index: u64) -> Result<(LockedFolio, bool)> {
+pub fn get_folio(inode: &Inode<Rshmem>, index: u64, want: Want) -> Result<(LockedFolio, bool)> {
     let mapping = inode.mapping();
     if let Some(folio) = mapping.get_locked(index) {
         // `__filemap_get_folio` looks again if truncation took the folio while it waited
@@ -143,13 +242,75 @@ pub fn get_folio(inode: &Inode<Rshmem>, index: u64) -> Result<(LockedFolio, bool
             return Ok((folio, false));
         }
     }
-    get_new_folio(inode, index)
+    get_new_folio(inode, index, want)
+}
+
+/// Tries to insert a PMD-size folio over page `index`: `None` if another folio holds a
+/// page of its range already (a smaller folio covers part of it), if it cannot be
+/// charged against `size=` or allocated (fragmentation), or if a fault's folio lost a
+/// race described below; the caller then falls back to order 0.
+fn try_large_folio(
+    inode: &Inode<Rshmem>,
+    index: u64,
+    order: u32,
+    want: Want,
+) -> Option<LockedFolio> {
+    let mapping = inode.mapping();
+    let space = &inode.super_block().info().space;
+    let nr = 1u64 << order;
+    let first = index & !(nr - 1);
+    // A hint, which saves allocating 2 MiB only to have `add_new` fail with `EEXIST`.
+    if mapping.has_folios(first, first + nr - 1) {
+        return None;
+    }
+    space.charge_blocks(nr).ok()?;
+    let folio = match mapping.add_new(first, order) {
+        Ok(folio) => folio,
+        Err(_) => {
+            // `EEXIST` (a racing fault or write inserted a folio in the range) or
+            // `ENOMEM`: order 0 then.
+            space.uncharge_blocks(nr);
+            return None;
+        }
+    };
+    recalc(inode, nr);
+    if let Want::Fault { .. } = want {
+        // A fault holds neither `i_rwsem` nor the `invalidate_lock`, so truncation and
+        // punches run beside it, and `truncate_inode_pages_range` deals with a large folio
+        // across the boundary of its range only if it finds it at the boundary's index,
+        // at the start of its work: one it finds later in its second pass it removes
+        // whole, pages outside the range included, and with them what this fault's
+        // process may write there. So the folio may stay only if, now that it is in the
+        // page cache, no truncation has moved `i_size` into it and no punch is
+        // published: then either the truncation or punch is still to begin its walk,
+        // and its lookup at the boundary will find this folio and split it, or zero its
+        // part of the range and keep it (truncate_inode_partial_folio); or there is none.
+        // The full fence orders our insertion (a store under the xarray's lock) before the
+        // loads below, against setattr and fallocate, which write `i_size` or publish
+        // before they look folios up. Losing this race costs the huge page only: the folio
+        // is new, locked and not uptodate, so nothing has seen its contents, and it goes.
+        fence(Ordering::SeqCst);
+        let size_pages = (inode.size() as u64).div_ceil(PAGE_SIZE);
+        if size_pages < first + nr || punch_in_progress(inode) {
+            folio.remove_from(mapping);
+            drop(folio);
+            recalc(inode, 0);
+            return None;
+        }
+    }
+    Some(folio)
 }
 
 /// `get_folio` when the first lookup found nothing (or a folio truncated under it): a new
 /// folio, unless a racing fault or write inserts one first.
 #[inline(never)]
-fn get_new_folio(inode: &Inode<Rshmem>, index: u64) -> Result<(LockedFolio, bool)> {
+fn get_new_folio(inode: &Inode<Rshmem>, index: u64, want: Want) -> Result<(LockedFolio, bool)> {
+    let order = large_order(inode, index, want);
+    if order != 0 {
+        if let Some(folio) = try_large_folio(inode, index, order, want) {
+            return Ok((folio, true));
+        }
+    }
     let mapping = inode.mapping();
     let space = &inode.super_block().info().space;
     let mut retried_enospc = false;
@@ -163,7 +324,7 @@ fn get_new_folio(inode: &Inode<Rshmem>, index: u64) -> Result<(LockedFolio, bool
             retried_enospc = true;
             recalc(inode, 0);
         } else {
-            match mapping.add_new(index) {
+            match mapping.add_new(index, 0) {
                 Ok(folio) => {
                     recalc(inode, 1);
                     return Ok((folio, true));

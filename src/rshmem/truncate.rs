@@ -17,6 +17,7 @@ use crate::kapi::fs::FileInodeOperations;
 use crate::kapi::mm::PAGE_SIZE;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::rshmem_inode::recalc;
+use core::sync::atomic::{fence, Ordering};
 use kernel::prelude::*;
 
 /// The inode operations of a regular file (and of a device, fifo or socket): attribute
@@ -60,6 +61,11 @@ impl FileInodeOperations for Rshmem {
 fn set_size(inode: &LockedInode<Rshmem>, old: i64, new: i64) {
     inode.set_size(new);
     if new < old {
+        // Orders the new size before the folio lookups below, against a fault that
+        // inserts a large folio and then reads the size (`try_large_folio` in
+        // `rshmem_inode.rs`): either it sees the new size and takes its folio back, or
+        // the lookup at the new end finds the folio and splits it.
+        fence(Ordering::SeqCst);
         let mapping = inode.mapping();
         // `0 <= new < old <= MAX_LFS_FILESIZE` (setattr_prepare checked `new`), so the
         // round-up cannot wrap a `u64`. In the last page of the range it reaches 2^63,

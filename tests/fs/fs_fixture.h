@@ -43,6 +43,24 @@ FIXTURE_VARIANT_ADD(fs, tmpfs) {
 	.opts = "size=64m,nr_inodes=20000",
 };
 
+/*
+ * A test that defines FS_FIXTURE_HUGE before including this file runs on two
+ * more instances: rshmem and tmpfs with huge=always, whose files live in
+ * PMD-size folios wherever one fits (only a selection of tests, to keep the
+ * suite's time).
+ */
+#ifdef FS_FIXTURE_HUGE
+FIXTURE_VARIANT_ADD(fs, rshmem_huge) {
+	.type = "rshmem",
+	.opts = "size=64m,nr_inodes=20000,huge=always",
+};
+
+FIXTURE_VARIANT_ADD(fs, tmpfs_huge) {
+	.type = "tmpfs",
+	.opts = "size=64m,nr_inodes=20000,huge=always",
+};
+#endif
+
 FIXTURE_SETUP(fs)
 {
 	snprintf(self->dir, sizeof(self->dir), "/tmp/%s.%s.%d", __FILE__,

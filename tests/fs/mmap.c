@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 
+#define FS_FIXTURE_HUGE
 #include "fs_fixture.h"
 
 static sigjmp_buf bus_jmp;

@@ -5,7 +5,8 @@
 # Without SECONDS (the default suite): a bounded number of operations per run.
 # With SECONDS (`make fuzz`): the eight runs share that long, an eighth each.
 #
-# Runs, on each file system: one process, checked after every operation; four
+# Runs, on each file system (and on each with huge=always, a short slice):
+# one process, checked after every operation; four
 # processes on their own files and on regions of one shared file; and the same
 # two in edge mode (-E), where the operations cluster at page edges around
 # 2^31, 2^32, 2^43, 2^44 and MAX_LFS (2^63 - 1) in a file that is mostly
@@ -27,7 +28,7 @@ else
 	one="-n 3000" four="-n 1000" edge_one="-n 800" edge_four="-n 100"
 fi
 
-ktap_plan 11
+ktap_plan 15
 rates=""
 run() { # name fs-dir args...
 	name=$1 dir=$2
@@ -49,6 +50,21 @@ for fs in rshmem tmpfs; do
 	# Not quiet: the counts of the cases at MAX_LFS show they were reached.
 	run "${fs}_edge_one_process" $d -E -s $((seed + 2)) $edge_one "$d/ex"
 	run "${fs}_edge_four_processes_shared_file" $d -E -s $((seed + 3)) $edge_four -p 4 "$d/ex"
+done
+# A slice on instances mounted with huge=always, rshmem against tmpfs: files
+# in PMD-size folios wherever one fits, split by the truncations and punches.
+for fs in rshmem tmpfs; do
+	d=/tmp/ex_huge_$fs
+	mkdir -p $d
+	if mount -t $fs -o size=256m,huge=always none $d; then
+		run "${fs}_huge_one_process" $d -s $((seed + 4)) -n 1500 -q "$d/ex"
+		run "${fs}_huge_four_processes_shared_file" $d -s $((seed + 5)) -n 500 -p 4 -q "$d/ex"
+		umount $d
+	else
+		ktap_check "${fs}_huge_one_process" false
+		ktap_check "${fs}_huge_four_processes_shared_file" false
+	fi
+	rmdir $d
 done
 ktap_diag "operations per second:$rates"
 

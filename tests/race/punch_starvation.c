@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#define FS_FIXTURE_HUGE
 #include "../fs/fs_fixture.h"
 #include "race.h"
 

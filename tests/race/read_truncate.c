@@ -29,6 +29,7 @@
 #include <time.h>
 #include <linux/falloc.h>
 
+#define FS_FIXTURE_HUGE
 #include "../fs/fs_fixture.h"
 #include "race.h"
 

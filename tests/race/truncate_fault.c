@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 
+#define FS_FIXTURE_HUGE
 #include "../fs/fs_fixture.h"
 #include "race.h"
 

@@ -69,6 +69,12 @@ impl FsContext {
         self.log_error(c_str!("Bad value for '%s'"), key)
     }
 
+    /// Logs that parameter `key` is not supported here ("Unsupported parameter"), as
+    /// tmpfs does for `huge=` without transparent huge pages, and returns `EINVAL`.
+    pub fn unsupported(&self, key: &CStr) -> Error {
+        self.log_error(c_str!("Unsupported parameter '%s'"), key)
+    }
+
     /// Logs `msg` as an error of this request and returns `EINVAL`.
     pub fn invalid(&self, msg: &CStr) -> Error {
         self.log_error(c_str!("%s"), msg)

@@ -392,7 +392,13 @@ impl<T: FileSystem> NewInode<T> {
                     (*inode).__bindgen_anon_3.i_fop = crate::kapi::fs::file_ops::<T>();
                     (*(*inode).i_mapping).a_ops = crate::kapi::fs::address_space_ops::<T>();
                 }
-                self.inode().mapping().set_unevictable();
+                let mapping = self.inode().mapping();
+                mapping.set_unevictable();
+                // Whether a file gets large folios is decided at each allocation
+                // (`huge=`, which a remount may change), so every regular file may hold them.
+                if crate::kapi::mm::thp_supported() {
+                    mapping.set_large_folios();
+                }
             }
             NewKind::Directory => {
                 // SAFETY: The inode is new and only ours; the tables are static. The

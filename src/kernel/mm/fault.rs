@@ -100,6 +100,15 @@ impl<'a, T: FileSystem> VmFault<'a, T> {
         self.file().inode()
     }
 
+    /// Whether the mapping asked for huge pages (`madvise(MADV_HUGEPAGE)`, `VM_HUGEPAGE`).
+    pub fn vma_wants_huge(&self) -> bool {
+        // SAFETY: The VMA is pinned by the fault lock (type invariant). Its flags change
+        // only with the mmap lock held for writing and the VMA write-locked
+        // (`vm_flags_set`), which excludes faults under either lock.
+        let flags = unsafe { (*self.raw().__bindgen_anon_1.vma).__bindgen_anon_2.vm_flags };
+        flags as u64 & bindings::RSHMEM_VM_HUGEPAGE as u64 != 0
+    }
+
     /// Answers the fault with `folio`, locked, at the faulting index.
     pub fn set_locked_folio(self, folio: LockedFolio) -> FaultResult<'a> {
         let index = self.pgoff();

@@ -84,10 +84,15 @@ impl Folio {
     }
 
     /// The page cache index of the folio's first page, `folio->index`.
-    pub(crate) fn index(&self) -> u64 {
+    pub fn index(&self) -> u64 {
         // SAFETY: The folio is valid. Its index is set before it is inserted in the page
         // cache and does not change while it is there or referenced by the caller.
         unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.index as u64 }
+    }
+
+    /// The number of pages of the folio (`folio_nr_pages`).
+    pub fn nr_pages(&self) -> u64 {
+        (self.size() as u64) >> crate::kapi::mm::PAGE_SHIFT
     }
 
     /// The file offset of the folio's first byte (`folio_pos`).
@@ -132,13 +137,24 @@ impl Folio {
 
     /// Whether memory failure has poisoned the folio: its contents are lost, and must be
     /// neither read nor written (see `fs.rs` for why it stays in the page cache).
+    ///
+    /// A large folio counts as poisoned if any of its pages is
+    /// (`folio_contain_hwpoisoned_page`, as shmem_get_folio_gfp and do_set_pmd judge it):
+    /// memory failure splits a large folio it finds, but a split can fail, and then a
+    /// page other than the first carries the mark.
     pub fn is_hwpoison(&self) -> bool {
         // `folio_test_hwpoison`: a plain test of the head page's bit. Without
         // CONFIG_MEMORY_FAILURE no folio is ever poisoned.
         #[cfg(CONFIG_MEMORY_FAILURE)]
-        return self.flags(Ordering::Relaxed) & (1 << bindings::RSHMEM_PG_HWPOISON) != 0;
+        {
+            if self.is_large() {
+                // SAFETY: The folio is valid (type invariant).
+                return unsafe { bindings::folio_contain_hwpoisoned_page(self.as_ptr()) };
+            }
+            self.flags(Ordering::Relaxed) & (1 << bindings::RSHMEM_PG_HWPOISON) != 0
+        }
         #[cfg(not(CONFIG_MEMORY_FAILURE))]
-        return false;
+        false
     }
 
     /// Whether every byte of the folio has been zeroed or written. A reader that sees it
@@ -193,6 +209,21 @@ impl LockedFolio {
         self.0.pos()
     }
 
+    /// The page cache index of the folio's first page.
+    pub fn index(&self) -> u64 {
+        self.0.index()
+    }
+
+    /// The number of pages of the folio.
+    pub fn nr_pages(&self) -> u64 {
+        self.0.nr_pages()
+    }
+
+    /// The size of the folio in bytes.
+    pub fn size(&self) -> usize {
+        self.0.size()
+    }
+
     /// Whether the folio still belongs to `mapping`: truncation and hole punching take it
     /// out of the page cache under its lock, so under the lock this is stable.
     pub fn belongs_to(&self, mapping: &Mapping) -> bool {
@@ -221,19 +252,30 @@ impl LockedFolio {
 
     /// Zeroes the folio if it is not uptodate yet, and marks it uptodate: before it is
     /// mapped into user space.
+    ///
+    /// Every page of a large folio is zeroed, not only the one a fault asked for: the
+    /// uptodate flag is the folio's, and once it is set, reads, fault-around and a PMD
+    /// mapping hand out all of its pages.
     pub fn make_uptodate(&self) {
         if self.0.is_uptodate() {
             return;
         }
-        // SAFETY: The folio is valid and locked. It is order-0, so `file_page` gives its
-        // one page, which `clear_highpage` zeroes with `clear_page`, as shmem does.
-        unsafe {
-            bindings::clear_highpage(self.0.file_page(self.0.index()));
-            bindings::folio_mark_uptodate(self.as_ptr());
+        if self.0.is_large() {
+            let size = self.0.size();
+            // SAFETY: The folio is valid and locked; `[0, size)` is the whole folio.
+            // `folio_zero_range` maps and zeroes each of its pages in turn.
+            unsafe { bindings::folio_zero_range(self.as_ptr(), 0, size) };
+        } else {
+            // SAFETY: The folio is valid and locked. It is order-0, so `file_page` gives
+            // its one page, which `clear_highpage` zeroes with `clear_page`, as shmem does.
+            unsafe { bindings::clear_highpage(self.0.file_page(self.0.index())) };
         }
+        // SAFETY: The folio is valid and locked, and every byte of it is zeroed.
+        unsafe { bindings::folio_mark_uptodate(self.as_ptr()) };
     }
 
-    /// After a write of `copied` bytes at `offset` in the folio: if it was not uptodate,
+    /// After a write of `copied` bytes at `offset` in the folio (from its first byte, not
+    /// the page's, for a large folio): if it was not uptodate,
     /// zeroes what the write did not cover, and marks it uptodate (shmem_write_end).
     pub fn finish_write(&self, offset: usize, copied: usize) {
         if self.0.is_uptodate() {

@@ -5,7 +5,7 @@
 use crate::kapi::bindings;
 use crate::kapi::error::is_err_ptr;
 use crate::kapi::mm::folio::{Folio, LockedFolio};
-use crate::kapi::mm::PAGE_SHIFT;
+use crate::kapi::mm::{HPAGE_PMD_ORDER, PAGE_SHIFT};
 use core::ops::ControlFlow;
 use core::ptr::NonNull;
 use kernel::prelude::*;
@@ -59,20 +59,37 @@ impl Mapping {
         })
     }
 
-    /// Allocates a folio and inserts it at `index`, locked, dirty and not uptodate: its
-    /// contents are not zeroed here, and no one may hand them out before they are zeroed
-    /// or written (see `folio.rs`). Fails with `EEXIST` if a folio got there first,
+    /// Allocates a folio of `1 << order` pages and inserts it at `index`, locked, dirty
+    /// and not uptodate: its contents are not zeroed here, and no one may hand them out
+    /// before they are zeroed or written (see `folio.rs`). Fails with `EINVAL` if `index`
+    /// is not a multiple of the folio's pages or `order` is neither 0 nor
+    /// [`HPAGE_PMD_ORDER`], `EEXIST` if a folio got to any page of the range first,
     /// `ENOMEM` without memory.
-    pub fn add_new(&self, index: u64) -> Result<LockedFolio> {
+    ///
+    /// A large folio is asked for as shmem asks for one: no warning, no retrying, no
+    /// direct reclaim or compaction, so that a fragmented machine fails it at once and
+    /// the caller falls back to order 0.
+    pub fn add_new(&self, index: u64, order: u32) -> Result<LockedFolio> {
+        // The page cache requires a large folio's index to be aligned to its size (a
+        // VM_BUG_ON in `__filemap_add_folio`), and this mapping to allow its order.
+        if order != 0 && (order != HPAGE_PMD_ORDER || index & ((1u64 << order) - 1) != 0) {
+            return Err(EINVAL);
+        }
         // SAFETY: The mapping is valid; its gfp mask is what its folios are allocated with.
         let gfp = unsafe { bindings::mapping_gfp_mask(self.as_ptr()) };
-        // SAFETY: Allocates a new order-0 folio with a reference for us.
-        let folio = unsafe { bindings::filemap_alloc_folio_noprof(gfp, 0) };
+        let alloc_gfp = if order == 0 {
+            gfp
+        } else {
+            (gfp & !bindings::RSHMEM_GFP_DIRECT_RECLAIM) | bindings::RSHMEM_GFP_LARGE_FOLIO
+        };
+        // SAFETY: Allocates a new folio of that order with a reference for us.
+        let folio = unsafe { bindings::filemap_alloc_folio_noprof(alloc_gfp, order) };
         let folio = NonNull::new(folio).ok_or(ENOMEM)?;
         let f = folio.as_ptr();
         // SAFETY: The folio is new and only ours: no one can see it before
         // `filemap_add_folio`, so its lock is set non-atomically first. It goes in not
-        // uptodate, which keeps its stale contents from readers and faults.
+        // uptodate, which keeps its stale contents from readers and faults. `index` is
+        // aligned to its size (checked above).
         let ret = unsafe {
             bindings::__folio_set_locked(f);
             bindings::filemap_add_folio(self.as_ptr(), f, index as _, gfp)
@@ -89,6 +106,22 @@ impl Mapping {
         let folio = unsafe { LockedFolio::from_raw(folio) };
         folio.mark_dirty();
         Ok(folio)
+    }
+
+    /// Whether the page cache holds a folio at any page of `[index, last]`. Lockless: the
+    /// answer may be stale by the time it is returned; callers use it as a hint only.
+    pub fn has_folios(&self, index: u64, last: u64) -> bool {
+        self.scan_folios(index, last, |_, _, _| ControlFlow::Break(()))
+            .is_some()
+    }
+
+    /// Lets the page cache hold large folios of this mapping (`mapping_set_large_folios`),
+    /// which lets `split_folio` and the write path size their work by the folio; called
+    /// before the inode is visible.
+    pub fn set_large_folios(&self) {
+        // SAFETY: The mapping is valid and not yet shared: the flags are set
+        // non-atomically, as the function's documentation allows in an inode constructor.
+        unsafe { bindings::mapping_set_large_folios(self.as_ptr()) };
     }
 
     /// The number of pages in the page cache.
