@@ -17,6 +17,7 @@
 #include <linux/highmem.h>
 #include <linux/huge_mm.h>
 #include <linux/iversion.h>
+#include <linux/maple_tree.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -56,6 +57,9 @@ static const int RSHMEM_FILEID_INO32_GEN = FILEID_INO32_GEN;
 static const int RSHMEM_FILEID_INVALID = FILEID_INVALID;
 static const unsigned int RSHMEM_TASK_NORMAL = TASK_NORMAL;
 static const unsigned int RSHMEM_TASK_UNINTERRUPTIBLE = TASK_UNINTERRUPTIBLE;
+/* Directory offset maps (src/kernel/fs/dir_offsets.rs). */
+static const unsigned int RSHMEM_MT_FLAGS_ALLOC_RANGE = MT_FLAGS_ALLOC_RANGE;
+static const gfp_t RSHMEM_GFP_KERNEL_NOFAIL = GFP_KERNEL | __GFP_NOFAIL;
 /* The bits of folio->flags that src/kernel/mm/folio.rs tests inline. */
 static const unsigned int RSHMEM_PG_UPTODATE = PG_uptodate;
 static const unsigned int RSHMEM_PG_HEAD = PG_head;
@@ -114,4 +118,33 @@ static inline spinlock_t *rshmem_export_hash_lock(void)
 	static DEFINE_SPINLOCK(lock);
 
 	return &lock;
+}
+
+/*
+ * The entry of a directory's offset map at @index, or else the nearest one below
+ * it down to @min, or NULL (src/kernel/fs/dir_offsets.rs). The walk needs a
+ * maple state, which only the MA_STATE() macro sets up, and the RCU read lock,
+ * which orders it against nothing here (the map's writers are excluded by the
+ * directory's i_rwsem) but is what the maple tree's lockdep checks ask of a
+ * reader that does not hold the tree's own lock.
+ */
+static inline void *rshmem_mt_find_rev(struct maple_tree *mt, unsigned long index,
+				       unsigned long min)
+{
+	MA_STATE(mas, mt, index, index);
+	void *entry;
+
+	rcu_read_lock();
+	entry = mas_find_rev(&mas, min);
+	rcu_read_unlock();
+	return entry;
+}
+
+/*
+ * Takes a child dentry's d_lock under its parent's, as the dcache's own walks do:
+ * spin_lock_nested() is a macro.
+ */
+static inline void rshmem_dentry_lock_nested(struct dentry *dentry)
+{
+	spin_lock_nested(&dentry->d_lock, DENTRY_D_LOCK_NESTED);
 }

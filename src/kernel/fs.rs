@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Filesystems: the [`FileSystem`] trait (its types, and mounting), one `#[vtable]` trait
-//! per C operation table (directory, file inode, symlink, file, address_space and
-//! vm_operations here; the superblock's in `fs/super_block.rs`), the tables built from
+//! per C operation table (directory, file inode, symlink, directory file, file,
+//! address_space and vm_operations here; the superblock's in `fs/super_block.rs`), the tables built from
 //! them (an operation a filesystem does not implement leaves its slot empty, or takes
 //! the libfs default, by its `HAS_*` constant), and the trampolines that reach them.
 
 pub mod acl;
 pub mod attr;
 pub mod dentry;
+pub mod dir_offsets;
 pub mod export;
 pub mod file;
 pub mod fs_context;
@@ -22,6 +23,7 @@ pub mod xattr;
 use crate::kapi::bindings;
 use crate::kapi::fs::attr::{FileAttr, Iattr, Idmap, Kstat};
 use crate::kapi::fs::dentry::Dentry;
+use crate::kapi::fs::dir_offsets::{DirContext, ListedDir};
 use crate::kapi::fs::file::{File, TmpFile};
 use crate::kapi::fs::fs_context::{to_errno, FsContext};
 use crate::kapi::fs::fs_parser::Param;
@@ -78,6 +80,7 @@ pub trait Operations:
     + DirOperations
     + FileInodeOperations
     + SymlinkOperations
+    + DirFileOperations
     + FileOperations
     + AddressSpaceOperations
     + VmOperations
@@ -90,6 +93,7 @@ impl<T> Operations for T where
         + DirOperations
         + FileInodeOperations
         + SymlinkOperations
+        + DirFileOperations
         + FileOperations
         + AddressSpaceOperations
         + VmOperations
@@ -221,6 +225,23 @@ pub trait SymlinkOperations: FileSystem {
         _inode: &LockedInode<Self>,
         _attr: &Iattr,
     ) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The `file_operations` of an open directory. `read` is `generic_read_dir` (EISDIR) and
+/// `fsync` `noop_fsync`; there is no `open` or `release`. Without `iterate_shared`, the
+/// table is libfs's `simple_dir_operations` (`dcache_readdir`).
+#[vtable]
+pub trait DirFileOperations: FileSystem {
+    /// Lists the directory from `ctx`'s position on, as `getdents` asks, until the end or
+    /// until the caller's buffer is full; leaves in `ctx` the position to go on from. The
+    /// VFS holds the directory's `i_rwsem` for reading ([`ListedDir`]).
+    fn iterate_shared(_dir: &ListedDir<'_, Self>, _ctx: &mut DirContext) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+    /// `lseek` of the directory: returns the new position.
+    fn llseek(_file: &File<Self>, _offset: i64, _whence: i32) -> Result<i64> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -358,6 +379,24 @@ impl<T: SymlinkOperations + InodeOperations> SymlinkTable<T> {
     };
 }
 
+struct DirFileTable<T>(PhantomData<T>);
+
+impl<T: DirFileOperations> DirFileTable<T> {
+    const OPS: bindings::file_operations = {
+        // SAFETY: All-zero is a valid `struct file_operations`: no callbacks.
+        let mut ops: bindings::file_operations = unsafe { core::mem::zeroed() };
+        ops.llseek = if T::HAS_LLSEEK {
+            Some(dir_llseek::<T>)
+        } else {
+            Some(bindings::generic_file_llseek)
+        };
+        ops.read = Some(bindings::generic_read_dir);
+        ops.iterate_shared = Some(iterate_shared::<T>);
+        ops.fsync = Some(bindings::noop_fsync);
+        ops
+    };
+}
+
 struct FileTable<T>(PhantomData<T>);
 
 impl<T: FileOperations + VmOperations> FileTable<T> {
@@ -443,6 +482,15 @@ pub(crate) fn symlink_inode_ops<T: Operations>() -> &'static bindings::inode_ope
 pub(crate) fn special_inode_ops<T: Operations>() -> &'static bindings::inode_operations {
     // A device, fifo or socket inode needs only attribute changes and stat from us.
     const { &FileInodeTable::<T>::SPECIAL_OPS }
+}
+
+pub(crate) fn dir_file_ops<T: Operations>() -> &'static bindings::file_operations {
+    if <T as DirFileOperations>::HAS_ITERATE_SHARED {
+        const { &DirFileTable::<T>::OPS }
+    } else {
+        // SAFETY: A static of libfs's, never written.
+        unsafe { &bindings::simple_dir_operations }
+    }
 }
 
 pub(crate) fn file_ops<T: Operations>() -> &'static bindings::file_operations {
@@ -782,6 +830,35 @@ unsafe extern "C" fn read_iter<T: FileOperations>(
 
 /// # Safety
 ///
+/// Called by `iterate_dir` with an open directory of `T`, whose `i_rwsem` it holds for
+/// reading, and its `dir_context`, both valid for the call.
+unsafe extern "C" fn iterate_shared<T: DirFileOperations>(
+    file: *mut bindings::file,
+    ctx: *mut bindings::dir_context,
+) -> c_int {
+    // SAFETY: The note above: the directory is open and its `i_rwsem` held for reading
+    // until we return; the context is ours for the call.
+    let (dir, ctx) = unsafe { (ListedDir::from_raw(file), DirContext::from_raw(ctx)) };
+    to_errno(T::iterate_shared(&dir, ctx))
+}
+
+/// # Safety
+///
+/// Called by the VFS with an open directory of `T`.
+unsafe extern "C" fn dir_llseek<T: DirFileOperations>(
+    file: *mut bindings::file,
+    offset: bindings::loff_t,
+    whence: c_int,
+) -> bindings::loff_t {
+    // SAFETY: See the note above the trampolines.
+    match <T as DirFileOperations>::llseek(unsafe { File::<T>::from_raw(file) }, offset, whence) {
+        Ok(pos) => pos,
+        Err(e) => e.to_errno() as bindings::loff_t,
+    }
+}
+
+/// # Safety
+///
 /// Called by the VFS or the mm with valid objects of `T`, as the note above the
 /// trampolines says.
 unsafe extern "C" fn llseek<T: FileOperations>(
@@ -790,7 +867,7 @@ unsafe extern "C" fn llseek<T: FileOperations>(
     whence: c_int,
 ) -> bindings::loff_t {
     // SAFETY: See the note above the trampolines.
-    match T::llseek(unsafe { File::<T>::from_raw(file) }, offset, whence) {
+    match <T as FileOperations>::llseek(unsafe { File::<T>::from_raw(file) }, offset, whence) {
         Ok(pos) => pos,
         Err(e) => e.to_errno() as bindings::loff_t,
     }

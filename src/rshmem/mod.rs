@@ -13,6 +13,7 @@ pub mod inode_attr;
 pub mod mount_options;
 pub mod namespace;
 pub mod punch_wait;
+pub mod readdir;
 pub mod regular_file;
 pub mod rshmem_inode;
 pub mod space;

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Directories: creating, linking, removing and renaming names, as tmpfs does. Names
-//! live in the dcache (each pinned by an extra reference while it exists), which libfs's
-//! `dcache_readdir` lists (tmpfs's stable-offset readdir is not exported in 6.12); a
+//! live in the dcache, each pinned there by its entry in its directory's offset map,
+//! which gives it the stable offset that readdir positions are (tmpfs's scheme: libfs's
+//! `simple_offset_*`, not exported in 6.12, rebuilt in `kernel/fs/dir_offsets.rs`; the
+//! listing is `readdir.rs`). A new name gets its offset before anything else changes,
+//! so that ENOSPC (no offset left) or ENOMEM leaves the directory as it was. A
 //! directory's size grows by tmpfs's bogus 20 bytes per entry. Every inode, and every
 //! extra hard link, is charged against `nr_inodes=`; so is the whiteout (a character
 //! device 0/0) that a rename with RENAME_WHITEOUT leaves at the old name, for overlayfs.
 //!
 //! The VFS holds the parent directory's `i_rwsem` (both parents' for a rename) around
-//! each of these, which serialises them against each other and against lookups.
+//! each of these, which serialises them against each other and against lookups and
+//! readdir, which hold it shared (see `readdir.rs` for what covers the offset map).
 
 #![deny(unsafe_code)]
 
@@ -18,6 +22,7 @@ use crate::kapi::fs::dentry::rename_flags::{
     EXCHANGE as RENAME_EXCHANGE, NOREPLACE as RENAME_NOREPLACE, WHITEOUT as RENAME_WHITEOUT,
 };
 use crate::kapi::fs::dentry::{whiteout, Dentry};
+use crate::kapi::fs::dir_offsets::OffsetEntry;
 use crate::kapi::fs::file::TmpFile;
 use crate::kapi::fs::inode::mode::S_IFLNK;
 use crate::kapi::fs::inode::{FileType, Inode, LockedInode, NewInode, NewKind};
@@ -26,6 +31,7 @@ use crate::kapi::fs::{DirOperations, FileInodeOperations, SymlinkOperations};
 use crate::kapi::mm::PAGE_SIZE;
 use crate::rshmem::filesystem::Rshmem;
 use crate::rshmem::inode_attr;
+use crate::rshmem::readdir::{OFFSET_MAX, OFFSET_MIN};
 use crate::rshmem::rshmem_inode;
 use kernel::prelude::*;
 
@@ -73,6 +79,14 @@ pub fn new_inode(
     Ok(inode)
 }
 
+/// An offset in `dir` for the new name `dentry` (see `readdir.rs`).
+fn add_offset<'a>(
+    dir: &'a LockedInode<Rshmem>,
+    dentry: &'a Dentry<Rshmem>,
+) -> Result<OffsetEntry<'a, Rshmem>> {
+    dir.add_offset(dentry, OFFSET_MIN, OFFSET_MAX)
+}
+
 /// A new entry in `dir`: its size, times and change counter.
 fn entry_added(dir: &LockedInode<Rshmem>) {
     dir.add_dir_size(BOGO_DIRENT_SIZE);
@@ -100,16 +114,18 @@ impl DirOperations for Rshmem {
             FileType::Symlink => return Err(EINVAL),
         };
         let mut inode = new_inode(idmap, dir.super_block(), Some(dir), mode, kind)?;
-        // The directory's default ACL (or the umask), then the LSMs' labels, as in
-        // shmem_mknod; a failure drops the new inode, and with it every charge.
+        // The directory's default ACL (or the umask), then the LSMs' labels, then the
+        // name's offset, as in shmem_mknod; a failure drops the new inode, and with it
+        // every charge.
         inode.acl_create(dir)?;
         inode.init_security(dir, Some(dentry))?;
+        let entry = add_offset(dir, dentry)?;
         entry_added(dir);
         if ftype == FileType::Directory {
             // The new directory's "..".
             dir.inc_nlink();
         }
-        dentry.instantiate(inode);
+        entry.instantiate(inode);
         Ok(())
     }
 
@@ -131,13 +147,16 @@ impl DirOperations for Rshmem {
             mode,
             NewKind::Symlink(target),
         )?;
-        // A symlink has labels but no ACL, as on tmpfs.
+        // A symlink has labels but no ACL, as on tmpfs. Its offset comes before its page,
+        // as in shmem_symlink: if the page cannot be charged, the offset is removed
+        // again, and the next name still gets the one after it, as on tmpfs.
         inode.init_security(dir, Some(dentry))?;
+        let entry = add_offset(dir, dentry)?;
         if target.len() + 1 > SHORT_SYMLINK_LEN {
             rshmem_inode::charge_long_symlink(inode.inode())?;
         }
         entry_added(dir);
-        dentry.instantiate(inode);
+        entry.instantiate(inode);
         Ok(())
     }
 
@@ -146,13 +165,19 @@ impl DirOperations for Rshmem {
     fn link(old: &Dentry<Rshmem>, dir: &LockedInode<Rshmem>, dentry: &Dentry<Rshmem>) -> Result {
         let inode = old.inode().ok_or(ENOENT)?;
         let space = &dir.super_block().info().space;
-        if inode.nlink() > 0 {
+        let charged = inode.nlink() > 0;
+        if charged {
             space.reserve_inode()?;
         }
+        let entry = add_offset(dir, dentry).inspect_err(|_| {
+            if charged {
+                space.free_inode();
+            }
+        })?;
         entry_added(dir);
         inode.touch_ctime();
         inode.inc_nlink();
-        dentry.instantiate_link(inode.into());
+        entry.instantiate_link(inode.into());
         Ok(())
     }
 
@@ -162,14 +187,16 @@ impl DirOperations for Rshmem {
         if inode.nlink() > 1 && inode.file_type() != FileType::Directory {
             dir.super_block().info().space.free_inode();
         }
+        // The name's offset, and the reference that pinned it. The last reference to the
+        // dentry (and, with the last link, to the inode) goes when the VFS lets go of it:
+        // then the inode is evicted and its folios freed. (A rename's target has no
+        // offset left here: the renamed name took it over, and its pin with it.)
+        dir.remove_offset(dentry);
         dir.add_dir_size(-BOGO_DIRENT_SIZE);
         dir.touch_mtime_ctime();
         inode.touch_ctime();
         dir.inc_iversion();
         inode.drop_nlink();
-        // The last reference to the dentry (and, with the last link, to the inode) goes
-        // when the VFS lets go of it: then the inode is evicted and its folios freed.
-        dentry.unpin();
         Ok(())
     }
 
@@ -207,14 +234,24 @@ impl DirOperations for Rshmem {
         if !new.is_empty_dir() {
             return Err(error::ENOTEMPTY());
         }
-        // The whiteout first, as in shmem_rename2: if it fails (ENOSPC at nr_inodes=,
-        // ENOMEM), nothing has changed yet. It needs its inode before the target's is
-        // freed below, so at the limit the rename fails even when it replaces a file.
+        let inode = old.inode().ok_or(ENOENT)?;
+        // The offset the name will have, as shmem_rename2 finds it: the target's, if
+        // there is one (its offset is taken over), or a new one, which a failure below
+        // gives back (dropping `reserved`).
+        let reserved = match add_offset(new_dir, new) {
+            Ok(entry) => Some(entry),
+            Err(e) if e == EBUSY => None,
+            Err(e) => return Err(e),
+        };
+        // The whiteout next, as in shmem_rename2 (its offset comes after the new name's):
+        // if it fails (ENOSPC at nr_inodes=, ENOMEM), nothing else has changed. It needs
+        // its inode before the target's is freed below, so at the limit the rename fails
+        // even when it replaces a file.
         if flags & RENAME_WHITEOUT != 0 {
             Self::whiteout(idmap, old_dir, old)?;
         }
-        let inode = old.inode().ok_or(ENOENT)?;
         let they_are_dirs = inode.file_type() == FileType::Directory;
+        old.rename_offset(old_dir, new_dir, new, reserved);
         // The VFS moves the dentry (d_move) after we return.
         if let Some(target) = new.inode() {
             Self::unlink(new_dir, new)?;

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `struct dentry`: names in the dcache, which is where rshmem's directories live.
+//! `struct dentry`: names in the dcache, which is where rshmem's directories live. A
+//! name is pinned there, and given its directory offset, through its directory's offset
+//! map (`fs/dir_offsets.rs`).
 
 use crate::kapi::bindings;
-use crate::kapi::fs::inode::{Inode, NewInode};
+use crate::kapi::fs::inode::Inode;
 use crate::kapi::fs::FileSystem;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::prelude::*;
-use kernel::types::{ARef, Opaque};
+use kernel::types::{AlwaysRefCounted, Opaque};
 
 /// `rename` flags (`RENAME_*`).
 pub mod rename_flags {
@@ -37,6 +39,20 @@ pub mod whiteout {
 #[repr(transparent)]
 pub struct Dentry<T: FileSystem>(Opaque<bindings::dentry>, PhantomData<T>);
 
+// SAFETY: The reference count is `dget`/`dput`'s; the dentry is freed only after its
+// last reference goes.
+unsafe impl<T: FileSystem> AlwaysRefCounted for Dentry<T> {
+    fn inc_ref(&self) {
+        // SAFETY: The dentry is valid and referenced by the caller.
+        unsafe { bindings::dget(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference it holds.
+        unsafe { bindings::dput(obj.as_ptr().cast()) };
+    }
+}
+
 impl<T: FileSystem> Dentry<T> {
     /// # Safety
     ///
@@ -59,35 +75,6 @@ impl<T: FileSystem> Dentry<T> {
         (!inode.is_null()).then(|| unsafe { Inode::from_raw(inode) })
     }
 
-    /// Makes a negative dentry point to a new inode, and pins the dentry in the dcache:
-    /// it is the only record of the name.
-    pub fn instantiate(&self, inode: NewInode<T>) {
-        // SAFETY: The dentry is negative, and either locked by the VFS (its parent's
-        // `i_rwsem`) or unhashed and only ours (`alloc_sibling`); `d_instantiate` takes
-        // over the inode's reference. The extra dentry reference is dropped by `unpin`.
-        unsafe {
-            bindings::d_instantiate(self.as_ptr(), inode.into_raw());
-            bindings::dget(self.as_ptr());
-        }
-    }
-
-    /// Makes a negative dentry a new link to `inode`, pinned like `instantiate`; the
-    /// dentry takes over the reference.
-    pub fn instantiate_link(&self, inode: ARef<Inode<T>>) {
-        let inode = ARef::into_raw(inode);
-        // SAFETY: As in `instantiate`; the reference `inode` held is handed over.
-        unsafe {
-            bindings::d_instantiate(self.as_ptr(), inode.as_ptr().cast());
-            bindings::dget(self.as_ptr());
-        }
-    }
-
-    /// Drops the pin `instantiate` took, when the name is removed.
-    pub fn unpin(&self) {
-        // SAFETY: The dentry was pinned by `instantiate` or `instantiate_link`.
-        unsafe { bindings::dput(self.as_ptr()) };
-    }
-
     /// Whether a directory's dentry has no children (or the dentry is negative).
     pub fn is_empty_dir(&self) -> bool {
         // SAFETY: The dentry is valid.
@@ -107,20 +94,6 @@ impl<T: FileSystem> Dentry<T> {
         NonNull::new(d)
             .map(|d| NewDentry(d, PhantomData))
             .ok_or(ENOMEM)
-    }
-
-    /// Swaps the names `self` (in `old_dir`) and `new` (in `new_dir`), with their
-    /// links and timestamps, as RENAME_EXCHANGE asks.
-    pub fn exchange(&self, old_dir: &Inode<T>, new_dir: &Inode<T>, new: &Self) -> Result {
-        // SAFETY: All are valid and locked by the VFS's rename locking.
-        kernel::error::to_result(unsafe {
-            bindings::simple_rename_exchange(
-                old_dir.as_ptr(),
-                self.as_ptr(),
-                new_dir.as_ptr(),
-                new.as_ptr(),
-            )
-        })
     }
 
     /// Updates the times of a rename: both directories, and the moved inodes' ctime.
@@ -149,7 +122,7 @@ impl<T: FileSystem> NewDentry<T> {
     /// Makes the dentry visible to lookups (`d_rehash`), and drops our reference. A
     /// lookup of its name may find it or a dentry of the same name still hashed (the one
     /// a rename is about to move); as in shmem_whiteout, either is right until the rename
-    /// completes. A positive dentry stays: `instantiate` pinned it.
+    /// completes. A positive dentry stays: its offset entry pins it.
     pub fn rehash(self) {
         // SAFETY: The dentry is valid (type invariant) and unhashed: it was allocated
         // unhashed, and this, the one method that hashes it, consumes the value.
@@ -170,7 +143,7 @@ impl<T: FileSystem> core::ops::Deref for NewDentry<T> {
 impl<T: FileSystem> Drop for NewDentry<T> {
     fn drop(&mut self) {
         // SAFETY: The reference this value holds (type invariant), dropped once. A
-        // dentry `instantiate` made positive keeps the pin that takes.
+        // dentry made positive keeps the pin its offset entry holds.
         unsafe { bindings::dput(self.0.as_ptr()) };
     }
 }

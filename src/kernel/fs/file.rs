@@ -15,6 +15,10 @@ use kernel::types::{AlwaysRefCounted, Opaque};
 pub mod whence {
     use crate::kapi::bindings;
 
+    /// `SEEK_SET`: the offset itself.
+    pub const SEEK_SET: i32 = bindings::SEEK_SET as i32;
+    /// `SEEK_CUR`: the offset from the current position.
+    pub const SEEK_CUR: i32 = bindings::SEEK_CUR as i32;
     /// `SEEK_DATA`: the next data at or after the offset.
     pub const SEEK_DATA: i32 = bindings::SEEK_DATA as i32;
     /// `SEEK_HOLE`: the next hole at or after the offset.
@@ -102,6 +106,25 @@ impl<T: FileSystem> File<T> {
     pub fn update_time(&self) -> Result {
         // SAFETY: The file is valid.
         kernel::error::to_result(unsafe { bindings::file_update_time(self.as_ptr()) })
+    }
+
+    /// The file position. The VFS serialises its changes on a shared file (`f_pos_lock`,
+    /// which `lseek` and `getdents` take); read atomically all the same, so that a reader
+    /// racing with a writer is no data race.
+    pub fn pos(&self) -> i64 {
+        #[cfg(CONFIG_64BIT)]
+        {
+            // SAFETY: `f_pos` is an aligned `loff_t` of the valid file, which C writes as a
+            // whole word.
+            let pos =
+                unsafe { core::sync::atomic::AtomicI64::from_ptr(&raw mut (*self.as_ptr()).f_pos) };
+            pos.load(core::sync::atomic::Ordering::Relaxed)
+        }
+        // SAFETY: The file is valid; a volatile read, as C's `READ_ONCE`.
+        #[cfg(not(CONFIG_64BIT))]
+        unsafe {
+            core::ptr::read_volatile(&raw const (*self.as_ptr()).f_pos)
+        }
     }
 
     /// Sets the file position to `pos`, which must not exceed `max`.

@@ -402,10 +402,11 @@ impl<T: FileSystem> NewInode<T> {
             }
             NewKind::Directory => {
                 // SAFETY: The inode is new and only ours; the tables are static. The
-                // entries live in the dcache, which libfs's `dcache_readdir` lists.
+                // entries live in the dcache, each pinned by its entry in the inode's
+                // offset map (`dir_offsets.rs`), which readdir positions refer to.
                 unsafe {
                     (*inode).i_op = crate::kapi::fs::dir_inode_ops::<T>();
-                    (*inode).__bindgen_anon_3.i_fop = &raw const bindings::simple_dir_operations;
+                    (*inode).__bindgen_anon_3.i_fop = crate::kapi::fs::dir_file_ops::<T>();
                     bindings::inc_nlink(inode);
                 }
             }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The slab cache of a filesystem's inodes: each object is a `struct inode` followed by
-//! the filesystem's own per-inode data, as `shmem_inode_info` embeds `vfs_inode`.
+//! a directory's offset map and the filesystem's own per-inode data, as
+//! `shmem_inode_info` embeds `vfs_inode` and `dir_offsets`.
 
 use crate::kapi::bindings;
+use crate::kapi::fs::dir_offsets::DirOffsets;
 use crate::kapi::fs::FileSystem;
 use core::ffi::c_void;
 use core::ptr::NonNull;
@@ -11,14 +13,18 @@ use kernel::init::PinInit;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
-/// An inode of filesystem `T`: the VFS inode, then `T`'s data.
+/// An inode of filesystem `T`: the VFS inode, the offset map it has if it is a
+/// directory (every inode has one, empty unless it is a directory's, as in
+/// `shmem_inode_info`), then `T`'s data.
 ///
 /// # Invariants
 ///
-/// `data` is initialised, in place, from `alloc_inode` until `free_inode`; it is pinned.
+/// `offsets` is initialised from `alloc_inode` until `destroy_inode`, and `data` from
+/// `alloc_inode` until `free_inode`; both are pinned.
 #[repr(C)]
 pub struct FsInode<T: FileSystem> {
     vfs: Opaque<bindings::inode>,
+    offsets: DirOffsets,
     data: core::mem::MaybeUninit<T::InodeData>,
 }
 
@@ -32,6 +38,17 @@ impl<T: FileSystem> FsInode<T> {
         // SAFETY: Inodes of `T` are allocated by `alloc_inode::<T>` as the `vfs` field
         // (at offset 0, `repr(C)`) of an `FsInode<T>`, whose `data` is initialised.
         unsafe { (*inode.cast::<Self>()).data.assume_init_ref() }
+    }
+
+    /// The offset map of the inode at `inode`.
+    ///
+    /// # Safety
+    ///
+    /// `inode` is a live inode of a superblock of type `T` and outlives `'a`.
+    pub(crate) unsafe fn offsets<'a>(inode: *mut bindings::inode) -> &'a DirOffsets {
+        // SAFETY: As in `data`: the inode is the `vfs` field of an `FsInode<T>`, whose map
+        // is initialised until the inode is destroyed, after its last use.
+        unsafe { &(*inode.cast::<Self>()).offsets }
     }
 }
 
@@ -117,16 +134,35 @@ pub(crate) unsafe extern "C" fn alloc_inode<T: FileSystem>(
     if obj.is_null() {
         return core::ptr::null_mut();
     }
-    // SAFETY: `obj` is a new object of the cache, ours until returned; `data` is
-    // initialised in place and never moves (slab objects do not move).
-    // INVARIANT: `data` is initialised here and dropped in `free_inode`.
-    let init = unsafe { T::init_inode_data().__pinned_init((*obj).data.as_mut_ptr()) };
+    // SAFETY: `obj` is a new object of the cache, ours until returned; the map and `data`
+    // are initialised in place and never move (slab objects do not move).
+    // INVARIANT: The map is initialised here and destroyed in `destroy_inode`; `data` is
+    // initialised here and dropped in `free_inode`.
+    let init = unsafe {
+        DirOffsets::init(&raw mut (*obj).offsets);
+        T::init_inode_data().__pinned_init((*obj).data.as_mut_ptr())
+    };
     if init.is_err() {
-        // SAFETY: The object is still only ours; it goes back uninitialised.
+        // SAFETY: The object is still only ours; it goes back uninitialised (an empty map
+        // owns no memory).
         unsafe { bindings::kmem_cache_free(cache, obj.cast()) };
         return core::ptr::null_mut();
     }
     obj.cast()
+}
+
+/// `super_operations::destroy_inode`: frees the offset map's nodes. Here rather than in
+/// `free_inode`, which runs from an RCU callback: the map's lock is not taken with
+/// softirqs off anywhere else.
+///
+/// # Safety
+///
+/// Called by the VFS, once, for an inode `alloc_inode::<T>` returned, as it goes.
+pub(crate) unsafe extern "C" fn destroy_inode<T: FileSystem>(inode: *mut bindings::inode) {
+    let obj = inode.cast::<FsInode<T>>();
+    // SAFETY: The inode is being destroyed: no one uses it or its map any more; the map
+    // was initialised by `alloc_inode`, and is destroyed once, here.
+    unsafe { DirOffsets::destroy(&raw mut (*obj).offsets) };
 }
 
 /// `super_operations::free_inode`, run after an RCU grace period.

@@ -168,6 +168,7 @@ impl<T: SuperOperations> Tables<T> {
         // SAFETY: All-zero is a valid `struct super_operations`: no callbacks.
         let mut ops: bindings::super_operations = unsafe { core::mem::zeroed() };
         ops.alloc_inode = Some(inode_cache::alloc_inode::<T>);
+        ops.destroy_inode = Some(inode_cache::destroy_inode::<T>);
         ops.free_inode = Some(inode_cache::free_inode::<T>);
         ops.statfs = if T::HAS_STATFS {
             Some(statfs::<T>)
