@@ -278,6 +278,12 @@ pub trait AddressSpaceOperations: FileSystem {
     fn write_end(_inode: &LockedInode<Self>, _pos: i64, _copied: u32, _folio: LockedFolio) -> u32 {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
+    /// Memory failure poisoned a folio of the file, which stays in the page cache (see
+    /// `keep_poisoned_folio`); before that it may have split a large folio, dropping
+    /// its pages past `i_size` from the page cache. Called with the folio locked.
+    fn folio_poisoned(_inode: &Inode<Self>) {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// The `vm_operations_struct` of a mapping of a regular file. `map_pages` is
@@ -436,7 +442,7 @@ impl<T: AddressSpaceOperations> AddressSpaceTable<T> {
         ops.dirty_folio = Some(bindings::noop_dirty_folio);
         ops.write_begin = slot!(T::HAS_WRITE_BEGIN, write_begin::<T>);
         ops.write_end = slot!(T::HAS_WRITE_END, write_end::<T>);
-        ops.error_remove_folio = Some(keep_poisoned_folio);
+        ops.error_remove_folio = Some(keep_poisoned_folio::<T>);
         // Folios are allocated movable (the mapping's GFP_HIGHUSER_MOVABLE), so they
         // must be migratable, or compaction, CMA and memory offlining fail on each of
         // them. They have no private data: the plain page-cache copy does, as for shmem.
@@ -1069,10 +1075,15 @@ unsafe extern "C" fn write_iter_buffered(
 /// # Safety
 ///
 /// Called by memory_failure() with a locked folio of a mapping of `T`.
-unsafe extern "C" fn keep_poisoned_folio(
-    _mapping: *mut bindings::address_space,
+unsafe extern "C" fn keep_poisoned_folio<T: AddressSpaceOperations>(
+    mapping: *mut bindings::address_space,
     _folio: *mut bindings::folio,
 ) -> c_int {
+    if T::HAS_FOLIO_POISONED {
+        // SAFETY: A file's mapping: `host` is its inode, of `T`, which the locked folio
+        // in its page cache keeps from being evicted for the call.
+        T::folio_poisoned(unsafe { Inode::from_raw((*mapping).host) });
+    }
     0
 }
 

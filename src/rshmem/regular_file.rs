@@ -22,14 +22,14 @@
 
 use crate::kapi::fs::file::whence::{SEEK_DATA, SEEK_HOLE};
 use crate::kapi::fs::file::File;
-use crate::kapi::fs::inode::LockedInode;
+use crate::kapi::fs::inode::{Inode, LockedInode};
 use crate::kapi::fs::{AddressSpaceOperations, FileOperations};
 use crate::kapi::iov::{IovIter, Kiocb};
 use crate::kapi::mm::folio::LockedFolio;
 use crate::kapi::mm::{MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::kapi::task;
 use crate::rshmem::filesystem::Rshmem;
-use crate::rshmem::rshmem_inode::{get_folio, Want};
+use crate::rshmem::rshmem_inode::{self, get_folio, Want};
 use core::ops::ControlFlow;
 use core::sync::atomic::{fence, Ordering};
 use kernel::prelude::*;
@@ -182,9 +182,19 @@ impl FileOperations for Rshmem {
     }
 }
 
-/// The page-cache operations of a regular file: buffered writes.
+/// The page-cache operations of a regular file: buffered writes, and memory failure.
 #[vtable]
 impl AddressSpaceOperations for Rshmem {
+    /// Memory failure splits a large folio before it poisons a page of it, and the split
+    /// drops the folio's pages past `i_size` from the page cache (`__split_huge_page`),
+    /// which for shmem uncharges them (`shmem_uncharge`) and for us does nothing. So
+    /// their charge is returned here, as a truncation's is: `recalc` finds the page
+    /// cache smaller than what the inode was charged. Under the folio lock, which
+    /// comes before the `alloced` and `Space` locks (`fault.rs`).
+    fn folio_poisoned(inode: &Inode<Rshmem>) {
+        rshmem_inode::recalc(inode, 0);
+    }
+
     /// `write_begin`: the locked folio that bytes `[pos, pos + len)` are copied into.
     /// A folio not uptodate (new, or preallocated) is zeroed around what was copied in
     /// `write_end`, so a short copy leaves zeros, never stale memory.
