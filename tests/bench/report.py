@@ -47,7 +47,7 @@ least 3 to tmpfs's default and at least 1.0 to tmpfs huge=always. Then the
 memory pass's lines, "MEM <cpus> <workload> <size> <fs> <used> <blocks>
 <memfree> <huge>" (KiB; tests/bench/run.sh), as a second table: per
 workload and file size, what statfs says each instance uses for the file, its
-st_blocks, how far MemFree went down, and how much of it is in PMD-size
+st_blocks, how much MemFree rose when it was removed, and how much was in PMD-size
 folios; the target: rshmem huge=always uses no more than tmpfs huge=always
 (by statfs, which both charge in pages). huge.png: the two time ratios per
 workload and CPU count, on a log scale.
@@ -441,13 +441,13 @@ def huge_report(out, order, values, units, counts, mem, counted):
                 insn["tmpfs"], insn["tmpfs-huge"], insn["rshmem-huge"], ir["tmpfs"], ir["tmpfs-huge"])))
 
     mem_rows = []
-    csv_mem = ["workload,size,fs,used_kib,st_blocks_kib,memfree_drop_kib,huge_kib"]
+    csv_mem = ["workload,size,fs,used_kib,st_blocks_kib,memfree_freed_kib,huge_kib"]
     if mem:
         if md:
             md.append("")
         md += [
             "| workload | file | statfs used KiB: tmpfs, tmpfs huge=always, rshmem, rshmem huge=always "
-            "| st_blocks KiB: the same four | MemFree drop KiB: the same four "
+            "| st_blocks KiB: the same four | MemFree freed by removing it, KiB: the same four "
             "| in PMD-size folios KiB: tmpfs huge=always, rshmem huge=always "
             "| target: rshmem huge=always <= tmpfs huge=always |",
             "|---|---|---|---|---|---|---|",

@@ -17,8 +17,10 @@
 #   MEM <cpus> <workload> <size> <fs> <used> <blocks> <memfree> <huge>
 # size the file's in bytes; in KiB: used, what statfs says the instance uses
 # more than before; blocks, the file's st_blocks; memfree, how much MemFree
-# went down (after dropping caches, before and after); huge, how much more
-# ShmemHugePages + FileHugePages (/proc/meminfo) hold.
+# went up when the file was removed (each reading once it is steady, after
+# dropping caches: MemFree taken before the run and after it varied by up to
+# 120 MiB for the same file); huge, how much more ShmemHugePages +
+# FileHugePages (/proc/meminfo) hold with the file than before.
 #   run.sh --list   prints the default workloads for this boot's CPU count (the
 #                   instruction-counting boots, count.sh, run the same ones)
 cpus=$(nproc)
@@ -90,13 +92,28 @@ meminfo() { # field
 	awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo
 }
 
+# MemFree once two readings half a second apart agree within 256 KiB (at most 5 s).
+steady_free() {
+	settle
+	f_a=$(meminfo MemFree)
+	f_i=0
+	while [ $f_i -lt 10 ]; do
+		sleep 0.5
+		f_b=$(meminfo MemFree)
+		f_d=$((f_b - f_a))
+		[ ${f_d#-} -le 256 ] && break
+		f_a=$f_b
+		f_i=$((f_i + 1))
+	done
+	echo "$f_b"
+}
+
 # memory WORKLOAD SIZE FS: one untimed pass with the file kept, and what it holds.
 memory() {
 	m_w=$1 m_size=$2 m_fs=$3
 	m_dir=$(fs_dir "$m_fs")
 	settle
 	m_used0=$(df -k "$m_dir" | awk 'NR == 2 { print $3 }')
-	m_free0=$(meminfo MemFree)
 	m_huge0=$(($(meminfo ShmemHugePages) + $(meminfo FileHugePages)))
 	if ! BENCH_KEEP=1 BENCH_LIMIT=$(one_pass "$m_w" "$m_size") BENCH_SIZE=$m_size \
 		/tests/bench/bench "$m_w" "$m_dir" 1 >/dev/null 2>/tmp/bench.err; then
@@ -108,9 +125,10 @@ memory() {
 	settle
 	m_used=$(($(df -k "$m_dir" | awk 'NR == 2 { print $3 }') - m_used0))
 	m_blocks=$(du -k "$m_dir"/bench-* | awk '{ s += $1 } END { print s + 0 }')
-	m_free=$((m_free0 - $(meminfo MemFree)))
 	m_huge=$(($(meminfo ShmemHugePages) + $(meminfo FileHugePages) - m_huge0))
+	m_free0=$(steady_free)
 	rm -f "$m_dir"/bench-*
+	m_free=$(($(steady_free) - m_free0))
 	echo "MEM $cpus $m_w $m_size $m_fs $m_used $m_blocks $m_free $m_huge"
 }
 
