@@ -45,10 +45,9 @@ operation of the three with rshmem's ratio to each (below 1 rshmem cheaper).
 Issue 14's targets, for shared mapped writes (pf_shared): a time ratio of at
 least 3 to tmpfs's default and at least 1.0 to tmpfs huge=always. Then the
 memory pass's lines, "MEM <cpus> <workload> <size> <fs> <used> <blocks>
-<memfree> <huge>" (KiB; tests/bench/run.sh), as a second table: per
-workload and file size, what statfs says each instance uses for the file, its
-st_blocks, how much MemFree rose when it was removed, and how much was in PMD-size
-folios; the target: rshmem huge=always uses no more than tmpfs huge=always
+<huge>" (KiB; tests/bench/run.sh), as a second table: per workload and file
+size, what statfs says each instance uses for the file, its st_blocks, and
+how much of it is in PMD-size folios; the target: rshmem huge=always uses no more than tmpfs huge=always
 (by statfs, which both charge in pages). huge.png: the two time ratios per
 workload and CPU count, on a log scale.
 
@@ -83,7 +82,7 @@ def main():
     units = {}
     failed = []
     order = []
-    mem = collections.defaultdict(dict)  # (workload, size) -> fs -> (used, blocks, memfree, huge)
+    mem = collections.defaultdict(dict)  # (workload, size) -> fs -> (used, blocks, huge)
     with open(os.path.join(out, "raw.txt")) as f:
         for line in f:
             w = line.split()
@@ -95,8 +94,8 @@ def main():
             if w[0] == "MEM-FAIL":
                 failed.append(" ".join(w[1:5]) + " (memory pass: " + " ".join(w[5:]) + ")")
                 continue
-            if w[0] == "MEM" and len(w) == 9:
-                mem[(w[2], int(w[3]))][w[4]] = tuple(int(x) for x in w[5:9])
+            if w[0] == "MEM" and len(w) == 8:
+                mem[(w[2], int(w[3]))][w[4]] = tuple(int(x) for x in w[5:8])
                 continue
             if w[0] != "BENCH" or len(w) != 7:
                 continue
@@ -441,16 +440,16 @@ def huge_report(out, order, values, units, counts, mem, counted):
                 insn["tmpfs"], insn["tmpfs-huge"], insn["rshmem-huge"], ir["tmpfs"], ir["tmpfs-huge"])))
 
     mem_rows = []
-    csv_mem = ["workload,size,fs,used_kib,st_blocks_kib,memfree_freed_kib,huge_kib"]
+    csv_mem = ["workload,size,fs,used_kib,st_blocks_kib,huge_kib"]
     if mem:
         if md:
             md.append("")
         md += [
             "| workload | file | statfs used KiB: tmpfs, tmpfs huge=always, rshmem, rshmem huge=always "
-            "| st_blocks KiB: the same four | MemFree freed by removing it, KiB: the same four "
+            "| st_blocks KiB: the same four "
             "| in PMD-size folios KiB: tmpfs huge=always, rshmem huge=always "
             "| target: rshmem huge=always <= tmpfs huge=always |",
-            "|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|",
         ]
         for (workload, size), by_fs in mem.items():
             missing = [fs for fs in MEM_FS if fs not in by_fs]
@@ -467,9 +466,9 @@ def huge_report(out, order, values, units, counts, mem, counted):
                     missed.append(f"memory of {workload} at {size} bytes ({a} KiB > {b} KiB)")
             else:
                 tv = "-"
-            huge_col = ", ".join(str(by_fs[fs][3]) if fs in by_fs else "-" for fs in ("tmpfs-huge", "rshmem-huge"))
+            huge_col = ", ".join(str(by_fs[fs][2]) if fs in by_fs else "-" for fs in ("tmpfs-huge", "rshmem-huge"))
             size_s = f"{size // 1048576} MiB" if size % 1048576 == 0 else f"{size // 1024} KiB"
-            md.append(f"| {workload} | {size_s} | {col(0)} | {col(1)} | {col(2)} | {huge_col} | {tv} |")
+            md.append(f"| {workload} | {size_s} | {col(0)} | {col(1)} | {huge_col} | {tv} |")
             for fs in MEM_FS:
                 if fs in by_fs:
                     csv_mem.append(",".join(str(x) for x in (workload, size, fs, *by_fs[fs])))
@@ -507,14 +506,14 @@ set style histogram errorbars gap 2 lw 1
 set style fill solid 0.6 border -1
 set xtics rotate by -35
 set logscale y
-set yrange [0.1:*]
+set yrange [0.5:*]
 set grid ytics
 set key top right
 set title 'rshmem huge=always relative to tmpfs by time (workload@CPUs; median, bars: min-max over repetitions)'
 set ylabel 'time ratio, log scale (above 1: rshmem ahead)'
 set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'red'
 set arrow 2 from graph 0, first 3 to graph 1, first 3 nohead dt 3 lc rgb 'blue'
-set label 2 'pf_shared target against tmpfs huge=never: 3' at graph 0.01, first 3.4 tc rgb 'blue'
+set label 2 'pf_shared target against tmpfs huge=never: 3' at graph 0.6, first 3.4 tc rgb 'blue' front
 plot '{dat}' using 2:3:4:xtic(1) title 'to tmpfs (huge=never)', '' using 5:6:7 title 'to tmpfs huge=always'
 """
     try:

@@ -14,13 +14,13 @@
 # (BENCH_LIMIT, untimed) and keeps it (BENCH_KEEP), and then the memory the
 # file holds is read; pf_shared also with a 1 MiB file when it is in the list.
 # One line per file system and workload:
-#   MEM <cpus> <workload> <size> <fs> <used> <blocks> <memfree> <huge>
+#   MEM <cpus> <workload> <size> <fs> <used> <blocks> <huge>
 # size the file's in bytes; in KiB: used, what statfs says the instance uses
-# more than before; blocks, the file's st_blocks; memfree, how much MemFree
-# went up when the file was removed (each reading once it is steady, after
-# dropping caches: MemFree taken before the run and after it varied by up to
-# 120 MiB for the same file); huge, how much more ShmemHugePages +
-# FileHugePages (/proc/meminfo) hold with the file than before.
+# more than before; blocks, the file's st_blocks; huge, how much more
+# ShmemHugePages + FileHugePages (/proc/meminfo) hold with the file than
+# before. (MemFree is not used: in this guest, read before and after the run
+# or before and after removing the file, after dropping caches and waiting for
+# it to settle, it moved by anything from 5 to 145 MiB for the same 128 MiB.)
 #   run.sh --list   prints the default workloads for this boot's CPU count (the
 #                   instruction-counting boots, count.sh, run the same ones)
 cpus=$(nproc)
@@ -92,22 +92,6 @@ meminfo() { # field
 	awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo
 }
 
-# MemFree once two readings half a second apart agree within 256 KiB (at most 5 s).
-steady_free() {
-	settle
-	f_a=$(meminfo MemFree)
-	f_i=0
-	while [ $f_i -lt 10 ]; do
-		sleep 0.5
-		f_b=$(meminfo MemFree)
-		f_d=$((f_b - f_a))
-		[ ${f_d#-} -le 256 ] && break
-		f_a=$f_b
-		f_i=$((f_i + 1))
-	done
-	echo "$f_b"
-}
-
 # memory WORKLOAD SIZE FS: one untimed pass with the file kept, and what it holds.
 memory() {
 	m_w=$1 m_size=$2 m_fs=$3
@@ -126,10 +110,8 @@ memory() {
 	m_used=$(($(df -k "$m_dir" | awk 'NR == 2 { print $3 }') - m_used0))
 	m_blocks=$(du -k "$m_dir"/bench-* | awk '{ s += $1 } END { print s + 0 }')
 	m_huge=$(($(meminfo ShmemHugePages) + $(meminfo FileHugePages) - m_huge0))
-	m_free0=$(steady_free)
 	rm -f "$m_dir"/bench-*
-	m_free=$(($(steady_free) - m_free0))
-	echo "MEM $cpus $m_w $m_size $m_fs $m_used $m_blocks $m_free $m_huge"
+	echo "MEM $cpus $m_w $m_size $m_fs $m_used $m_blocks $m_huge"
 }
 
 # A chosen few (names as in the table, "_xN" for N processes), for a longer look.
