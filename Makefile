@@ -8,7 +8,8 @@
 #   make check        run the whole test suite in the VM (STRESS=N: race tests N times longer)
 #   make fuzz         trinity and the model-checking exerciser, DURATION=seconds (default 600)
 #   make bench        rshmem against tmpfs on a kernel without debugging (REPS=, SECS=, CPUS=,
-#                     WORKLOADS=), with instructions per operation counted by a QEMU plugin
+#                     WORKLOADS=), both also with huge=always (HUGE=0 leaves those
+#                     out), with instructions per operation counted by a QEMU plugin
 #                     (INSN=0 skips them) and the cost-growth figure (GROWTH=0 skips it;
 #                     GROWTH_SIZES=, GROWTH_PROCS=)
 #   make profile      where one workload's kernel instructions go, tmpfs against rshmem,
@@ -65,7 +66,7 @@ fuzz: module
 
 # The bench kernel and its own build of rshmem.ko; the test kernel is not needed.
 bench: deps
-	@REPS=$(REPS) SECS=$(SECS) CPUS="$(CPUS)" WORKLOADS="$(WORKLOADS)" INSN=$(INSN) GROWTH=$(GROWTH) \
+	@REPS=$(REPS) SECS=$(SECS) CPUS="$(CPUS)" WORKLOADS="$(WORKLOADS)" INSN=$(INSN) GROWTH=$(GROWTH) HUGE=$(HUGE) \
 		GROWTH_SIZES="$(GROWTH_SIZES)" GROWTH_PROCS="$(GROWTH_PROCS)" $(CURDIR)/tests/drivers/bench.sh
 
 # One workload under the instruction-counting plugin (qemu/plugin.sh), on the bench kernel.

@@ -38,6 +38,9 @@
  * With BENCH_LIMIT=N every process does N operations and stops, instead of
  * running SECONDS: a fixed amount of work, for instruction counts that do not
  * depend on the emulator's speed (`make profile`).
+ * With BENCH_KEEP=1 the files of the page-fault and I/O workloads are kept
+ * at the end rather than removed, for the caller to measure the memory they
+ * hold and remove them (tests/bench/run.sh's memory pass).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,6 +74,8 @@ static struct shared *sh;
 static double limit;
 /* Each process's file, for the page-fault and I/O workloads (BENCH_SIZE). */
 static long file_size = FILE_SIZE;
+/* BENCH_KEEP=1: leave the page-fault and I/O workloads' files in place. */
+static int keep;
 
 static void die(const char *what)
 {
@@ -95,6 +100,12 @@ static int make_file(const char *dir, int id, const char *tag, char *path, size_
 	if (fd < 0)
 		die(path);
 	return fd;
+}
+
+static void remove_file(const char *path)
+{
+	if (!keep)
+		unlink(path);
 }
 
 static void fill(int fd, long size)
@@ -165,7 +176,7 @@ static double page_faults(const char *dir, int id, int private)
 	}
 	finished();
 	close(fd);
-	unlink(path);
+	remove_file(path);
 	return n;
 }
 
@@ -204,7 +215,7 @@ static double io(const char *dir, int id, int write, int random, long bs)
 	}
 	finished();
 	close(fd);
-	unlink(path);
+	remove_file(path);
 	return bytes / MIB;
 }
 
@@ -369,6 +380,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	keep = getenv("BENCH_KEEP") && !strcmp(getenv("BENCH_KEEP"), "1");
 	if (getenv("BENCH_LIMIT")) {
 		limit = atof(getenv("BENCH_LIMIT"));
 		if (limit < 1) {

@@ -10,9 +10,11 @@
 #
 #   count.sh insn REPS [WORKLOADS]
 #       the workloads of run.sh (run.sh --list; punch is not a bench.c
-#       workload and has no count), or those named, on rshmem and tmpfs, REPS
-#       times, the two alternating and taking turns to go first, as run.sh
-#       does; six passes over the file per process, as `make profile`:
+#       workload and has no count), or those named, on rshmem and tmpfs, and
+#       the fault and I/O workloads also on the huge=always instances
+#       (rshmem-huge, tmpfs-huge; fs.sh, HUGE=0 leaves them out), REPS times,
+#       in run.sh's order (fs_order, reversed every repetition); six passes
+#       over the file per process, as `make profile`:
 #       INSN <seq> <cpus> <workload> <fs> <rep> ops <n> secs <s>
 #   count.sh growth 'SIZES' 'PROCS' [WORKLOADS]
 #       the cost-growth figure: each workload (default pf_shared pf_private
@@ -29,6 +31,7 @@ mode=${1:-}
 cpus=$(nproc)
 seq=0
 status=0
+. /tests/bench/fs.sh
 
 settle() {
 	sync
@@ -42,7 +45,7 @@ settle() {
 run() {
 	r_tag=$1 r_ops=$2 r_size=$3 r_w=$4 r_procs=$5 r_fs=$6
 	shift 6
-	case $r_fs in rshmem) r_dir=$RSHMEM_MNT ;; tmpfs) r_dir=$TMPFS_MNT ;; esac
+	r_dir=$(fs_dir "$r_fs")
 	settle
 	BENCH_OPS=1 BENCH_LIMIT=$r_ops BENCH_SIZE=$r_size /tests/bench/bench "$r_w" "$r_dir" 1 "$r_procs" \
 		>/tmp/bench.out 2>/tmp/bench.err
@@ -76,6 +79,7 @@ insn)
 	workloads=${3:-}
 	[ -n "$workloads" ] || workloads=$(sh /tests/bench/run.sh --list)
 	echo "# count: $cpus CPUs, $reps repetitions of a fixed number of operations, $(uname -r)"
+	huge_mount
 	rep=1
 	while [ $rep -le "$reps" ]; do
 		for w in $workloads; do
@@ -90,13 +94,13 @@ insn)
 				status=1
 				continue
 			fi
-			if [ $((rep % 2)) = 1 ]; then order="rshmem tmpfs"; else order="tmpfs rshmem"; fi
-			for fs in $order; do
+			for fs in $(fs_order "$w" "$rep"); do
 				run INSN "$ops" "" "$bw" "$procs" "$fs" "$cpus" "$w" "$fs" "$rep"
 			done
 		done
 		rep=$((rep + 1))
 	done
+	huge_umount
 	;;
 growth)
 	sizes=${2:?count.sh growth SIZES PROCS [WORKLOADS]}

@@ -21,7 +21,8 @@ them apart; "INSN-FAIL ..." for a count that failed). Writes:
   summary.md   the same as a table, which it also prints, and the worst
                spread of the counts;
   chart.png    the time ratios, by workload and CPU count, and below them the
-               kernel instruction ratios (gnuplot).
+               kernel instruction ratios (gnuplot);
+  huge.csv, huge.md, huge.png   the huge=always comparison (below), if it ran.
 The time ratio is rshmem's figure over tmpfs's for throughputs, and tmpfs's over
 rshmem's for latencies (unit ms), so above 1 is rshmem ahead either way. It is
 taken per repetition, pairing the runs that were interleaved, and summarised.
@@ -34,9 +35,27 @@ thread, so they are shown apart, as spin. The spread of a count is the
 largest relative difference between its repetitions ((max - min) / min),
 kernel or user, tmpfs or rshmem; issue 12 asks for at most 0.5 %.
 
+The huge=always comparison: the fault and I/O workloads also run on rshmem
+and tmpfs mounted with huge=always (fs rshmem-huge and tmpfs-huge in raw.txt
+and insn.txt; tests/bench/fs.sh). huge.md has, per CPU count and workload,
+the medians on tmpfs (its default, huge=never), tmpfs huge=always and rshmem
+huge=always, rshmem huge=always's time ratio to each of the two tmpfs (per
+repetition, as above; above 1 rshmem ahead), and the kernel instructions per
+operation of the three with rshmem's ratio to each (below 1 rshmem cheaper).
+Issue 14's targets, for shared mapped writes (pf_shared): a time ratio of at
+least 3 to tmpfs's default and at least 1.0 to tmpfs huge=always. Then the
+memory pass's lines, "MEM <cpus> <workload> <size> <fs> <used> <blocks>
+<huge>" (KiB; tests/bench/run.sh), as a second table: per workload and file
+size, what statfs says each instance uses for the file, its st_blocks, and
+how much of it is in PMD-size folios; the target: rshmem huge=always uses no more than tmpfs huge=always
+(by statfs, which both charge in pages). huge.png: the two time ratios per
+workload and CPU count, on a log scale.
+
 With --ktap it prints KTAP instead of the table: one result per workload and
 CPU count, ok when both file systems produced a figure (nothing about speed),
-and one for the VM run (--vm-ok). The exit status is 1 when a measurement is
+and one per huge=always row (ok when rshmem-huge, tmpfs-huge and tmpfs all
+produced a figure) and per memory row (ok when measured on all four), and
+one for the VM run (--vm-ok). The exit status is 1 when a measurement is
 missing or failed.
 """
 import collections
@@ -63,11 +82,20 @@ def main():
     units = {}
     failed = []
     order = []
+    mem = collections.defaultdict(dict)  # (workload, size) -> fs -> (used, blocks, huge)
     with open(os.path.join(out, "raw.txt")) as f:
         for line in f:
             w = line.split()
+            if not w:
+                continue
             if w[0] == "BENCH-FAIL":
                 failed.append(" ".join(w[1:5]))
+                continue
+            if w[0] == "MEM-FAIL":
+                failed.append(" ".join(w[1:5]) + " (memory pass: " + " ".join(w[5:]) + ")")
+                continue
+            if w[0] == "MEM" and len(w) == 8:
+                mem[(w[2], int(w[3]))][w[4]] = tuple(int(x) for x in w[5:8])
                 continue
             if w[0] != "BENCH" or len(w) != 7:
                 continue
@@ -198,26 +226,44 @@ def main():
             f.write("\n" + "\n".join(notes) + "\n")
 
     chart(out, rows, counted)
+    huge_rows, mem_rows, huge_md, huge_missed = huge_report(out, order, values, units, counts, mem, counted)
 
     incomplete = [f"{c} {w}" for c, w, _, t, s, _, _ in rows if (not t or not s) and values[(c, w)]]
     if counted:
         incomplete += [f"{c} {w} (instruction count)" for c, w, _, _, _, _, ins in rows
                        if not w.startswith("punch") and (ins["kt"] is None or ins["ks"] is None)]
+    incomplete += [f"{c} {w} (huge=always: {', '.join(m)})" for c, w, m in huge_rows if m]
+    incomplete += [f"{w} {size} (memory pass: {', '.join(m)})" for w, size, m in mem_rows if m]
     if ktap:
+        n = len(rows) + len(huge_rows) + len(mem_rows) + 1
         print("KTAP version 1")
-        print(f"1..{len(rows) + 1}")
-        for line in md:
+        print(f"1..{n}")
+        for line in md + [""] + huge_md:
             print(f"# {line}")
-        for i, (cpus, workload, _, t, s, _, _) in enumerate(rows, 1):
+        i = 0
+        for cpus, workload, _, t, s, _, _ in rows:
+            i += 1
             ok = t and s and not any(x.startswith(f"{cpus} {workload} ") for x in failed)
             print(f"{'ok' if ok else 'not ok'} {i} bench_{workload}_{cpus}cpus_runs_on_both")
+        for cpus, workload, missing in huge_rows:
+            i += 1
+            ok = not missing and not any(x.startswith(f"{cpus} {workload} ") for x in failed)
+            print(f"{'ok' if ok else 'not ok'} {i} bench_{workload}_{cpus}cpus_huge_always_runs")
+        for workload, size, missing in mem_rows:
+            i += 1
+            print(f"{'ok' if not missing else 'not ok'} {i} bench_memory_{workload}_{size}_measured")
         for x in failed:
             print(f"# failed: {x}")
-        print(f"{'ok' if vm_ok else 'not ok'} {len(rows) + 1} bench_vm_run_clean")
+        print(f"{'ok' if vm_ok else 'not ok'} {n} bench_vm_run_clean")
     else:
         print("\n".join(md))
         if missed:
             print("targets missed: " + "; ".join(missed))
+        if huge_md:
+            print()
+            print("\n".join(huge_md))
+        if huge_missed:
+            print("huge=always targets missed: " + "; ".join(huge_missed))
         for x in notes:
             print(x)
         for x in failed:
@@ -246,7 +292,7 @@ def insn_summary(by_fs):
     res["ratios"] = [s[r] / t[r] for r in sorted(t) if r in s and t[r] > 0]
     # (max - min) / min over the repetitions, kernel and user, both file systems.
     for fs, runs in by_fs.items():
-        if len(runs) < 2:
+        if fs not in ("tmpfs", "rshmem") or len(runs) < 2:
             continue
         for i, what in ((1, "kernel"), (2, "user")):
             xs = [run[i] for run in runs]
@@ -298,6 +344,182 @@ def spread_notes(rows):
         + (f" (over it: {'; '.join(over)})" if over else "") + ".",
     ]
     return lines
+
+HUGE_FS = ("tmpfs", "tmpfs-huge", "rshmem-huge")
+# Issue 14's time targets for rshmem huge=always: (against tmpfs's default, against tmpfs huge=always).
+HUGE_TARGET = {"pf_shared": (3.0, 1.0)}
+MEM_FS = ("tmpfs", "tmpfs-huge", "rshmem", "rshmem-huge")
+
+
+def huge_report(out, order, values, units, counts, mem, counted):
+    """The huge=always comparison: huge.csv, huge.md and huge.png. Returns the rows
+    ((cpus, workload, missing file systems)), the memory rows ((workload, size,
+    missing)), the markdown lines and the targets missed."""
+    rows, table, missed = [], [], []
+    for key in order:
+        cpus, workload = key
+        v = values[key]
+        if not any(fs in ("tmpfs-huge", "rshmem-huge") for fs, _ in v) and \
+                not any(fs in counts.get(key, {}) for fs in ("tmpfs-huge", "rshmem-huge")):
+            continue
+        reps = sorted({rep for (_, rep) in v})
+        med = {}
+        for fs in HUGE_FS:
+            xs = [v[(fs, r)] for r in reps if (fs, r) in v]
+            med[fs] = statistics.median(xs) if xs else None
+        latency = units.get(workload) == "ms"
+        ratio = {}
+        for ref in ("tmpfs", "tmpfs-huge"):
+            xs = []
+            for r in reps:
+                if (ref, r) in v and ("rshmem-huge", r) in v:
+                    t, s = v[(ref, r)], v[("rshmem-huge", r)]
+                    if latency and s > 0:
+                        xs.append(t / s)
+                    elif not latency and t > 0:
+                        xs.append(s / t)
+            ratio[ref] = (statistics.median(xs), min(xs), max(xs)) if xs else None
+        insn = {}
+        by_fs = counts.get(key, {})
+        for fs in HUGE_FS:
+            runs = by_fs.get(fs)
+            insn[fs] = statistics.median(run[1] for run in runs) if runs else None
+        missing = [fs for fs in HUGE_FS if med[fs] is None and v]
+        if counted:
+            missing += [f"{fs} (instruction count)" for fs in HUGE_FS if insn[fs] is None]
+        rows.append((cpus, workload, missing))
+        table.append((cpus, workload, units.get(workload, "-"), med, ratio, insn))
+
+    def fmt(x):
+        if x is None:
+            return "-"
+        return f"{x:.3g}" if x < 100 else f"{x:.0f}"
+
+    def rfmt(r):
+        return "-" if r is None else f"{r[0]:.3f} ({r[1]:.3f}-{r[2]:.3f})"
+
+    def n(x):
+        return "-" if x is None else f"{x:.1f}" if x < 1e5 else f"{x:.0f}"
+
+    def verdict(r, target):
+        if target is None or r is None:
+            return "-"
+        return f">= {target}: {'met' if r[0] >= target else 'MISSED'}"
+
+    md = []
+    csv = ["cpus,workload,unit,tmpfs_median,tmpfs_huge_median,rshmem_huge_median,"
+           "ratio_to_tmpfs_median,ratio_to_tmpfs_min,ratio_to_tmpfs_max,"
+           "ratio_to_tmpfs_huge_median,ratio_to_tmpfs_huge_min,ratio_to_tmpfs_huge_max,"
+           "tmpfs_kernel_insn_op,tmpfs_huge_kernel_insn_op,rshmem_huge_kernel_insn_op,"
+           "insn_ratio_to_tmpfs,insn_ratio_to_tmpfs_huge"]
+    if table:
+        md += [
+            "| CPUs | workload | unit | tmpfs (huge=never) median | tmpfs huge=always median "
+            "| rshmem huge=always median | time ratio to tmpfs, median (min-max) | target "
+            "| time ratio to tmpfs huge=always, median (min-max) | target "
+            "| kernel insn/op tmpfs, tmpfs huge=always, rshmem huge=always "
+            "| kernel insn ratio rshmem huge=always to tmpfs, to tmpfs huge=always (lower is better) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for cpus, workload, unit, med, ratio, insn in table:
+            target = HUGE_TARGET.get(workload.split("_x")[0], (None, None))
+            for ref, t in zip(("tmpfs", "tmpfs-huge"), target):
+                if t is not None and ratio[ref] is not None and ratio[ref][0] < t:
+                    missed.append(f"{workload} at {cpus} CPUs against {ref} ({ratio[ref][0]:.3f} < {t})")
+            ir = {ref: insn["rshmem-huge"] / insn[ref] if insn[ref] and insn["rshmem-huge"] is not None
+                  else None for ref in ("tmpfs", "tmpfs-huge")}
+            irs = ", ".join("-" if ir[ref] is None else f"{ir[ref]:.3f}" for ref in ("tmpfs", "tmpfs-huge"))
+            md.append(
+                f"| {cpus} | {workload} | {unit} | {fmt(med['tmpfs'])} | {fmt(med['tmpfs-huge'])} "
+                f"| {fmt(med['rshmem-huge'])} | {rfmt(ratio['tmpfs'])} | {verdict(ratio['tmpfs'], target[0])} "
+                f"| {rfmt(ratio['tmpfs-huge'])} | {verdict(ratio['tmpfs-huge'], target[1])} "
+                f"| {n(insn['tmpfs'])}, {n(insn['tmpfs-huge'])}, {n(insn['rshmem-huge'])} | {irs} |")
+            csv.append(",".join("" if x is None else str(x) for x in (
+                cpus, workload, unit, med["tmpfs"], med["tmpfs-huge"], med["rshmem-huge"],
+                *(ratio["tmpfs"] or (None,) * 3), *(ratio["tmpfs-huge"] or (None,) * 3),
+                insn["tmpfs"], insn["tmpfs-huge"], insn["rshmem-huge"], ir["tmpfs"], ir["tmpfs-huge"])))
+
+    mem_rows = []
+    csv_mem = ["workload,size,fs,used_kib,st_blocks_kib,huge_kib"]
+    if mem:
+        if md:
+            md.append("")
+        md += [
+            "| workload | file | statfs used KiB: tmpfs, tmpfs huge=always, rshmem, rshmem huge=always "
+            "| st_blocks KiB: the same four "
+            "| in PMD-size folios KiB: tmpfs huge=always, rshmem huge=always "
+            "| target: rshmem huge=always <= tmpfs huge=always |",
+            "|---|---|---|---|---|---|",
+        ]
+        for (workload, size), by_fs in mem.items():
+            missing = [fs for fs in MEM_FS if fs not in by_fs]
+            mem_rows.append((workload, size, missing))
+
+            def col(i):
+                return ", ".join(str(by_fs[fs][i]) if fs in by_fs else "-" for fs in MEM_FS)
+
+            if "rshmem-huge" in by_fs and "tmpfs-huge" in by_fs:
+                a, b = by_fs["rshmem-huge"][0], by_fs["tmpfs-huge"][0]
+                ok = a <= b
+                tv = f"{a} <= {b}: met" if ok else f"{a} > {b}: MISSED"
+                if not ok:
+                    missed.append(f"memory of {workload} at {size} bytes ({a} KiB > {b} KiB)")
+            else:
+                tv = "-"
+            huge_col = ", ".join(str(by_fs[fs][2]) if fs in by_fs else "-" for fs in ("tmpfs-huge", "rshmem-huge"))
+            size_s = f"{size // 1048576} MiB" if size % 1048576 == 0 else f"{size // 1024} KiB"
+            md.append(f"| {workload} | {size_s} | {col(0)} | {col(1)} | {huge_col} | {tv} |")
+            for fs in MEM_FS:
+                if fs in by_fs:
+                    csv_mem.append(",".join(str(x) for x in (workload, size, fs, *by_fs[fs])))
+    if not md:
+        return rows, mem_rows, md, missed
+    with open(os.path.join(out, "huge.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    with open(os.path.join(out, "huge.csv"), "w") as f:
+        f.write("\n".join(csv) + "\n\n" + "\n".join(csv_mem) + "\n")
+    huge_chart(out, table)
+    return rows, mem_rows, md, missed
+
+
+def huge_chart(out, table):
+    """rshmem huge=always's time ratio to tmpfs's default and to tmpfs huge=always,
+    a bar each per workload and CPU count (median; min-max), on a log scale."""
+    lines = []
+    for cpus, workload, _, _, ratio, _ in table:
+        if ratio["tmpfs"] is None and ratio["tmpfs-huge"] is None:
+            continue
+        cols = [f"{workload}@{cpus}"]
+        for ref in ("tmpfs", "tmpfs-huge"):
+            cols += list(ratio[ref] or ("-", "-", "-"))
+        lines.append(" ".join(str(x) for x in cols))
+    if not lines:
+        return
+    dat = os.path.join(out, "huge.dat")
+    with open(dat, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    script = f"""
+set terminal pngcairo size 1400,600 font ',10' noenhanced
+set output '{os.path.join(out, "huge.png")}'
+set style data histogram
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.6 border -1
+set xtics rotate by -35
+set logscale y
+set yrange [0.5:*]
+set grid ytics
+set key top right
+set title 'rshmem huge=always relative to tmpfs by time (workload@CPUs; median, bars: min-max over repetitions)'
+set ylabel 'time ratio, log scale (above 1: rshmem ahead)'
+set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'red'
+set arrow 2 from graph 0, first 3 to graph 1, first 3 nohead dt 3 lc rgb 'blue'
+set label 2 'pf_shared target against tmpfs huge=never: 3' at graph 0.6, first 3.4 tc rgb 'blue' front
+plot '{dat}' using 2:3:4:xtic(1) title 'to tmpfs (huge=never)', '' using 5:6:7 title 'to tmpfs huge=always'
+"""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"report: gnuplot failed, no huge chart: {e}", file=sys.stderr)
 
 
 def chart(out, rows, counted):

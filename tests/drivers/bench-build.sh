@@ -4,7 +4,7 @@
 # OUT/module/rshmem.ko, built from a copy of the sources so the test kernel's
 # build in the work tree is left alone, and OUT/guest, the guest's /tests: the
 # workloads (bench/bench, bench/run.sh, and bench/count.sh for the counting
-# boots) and the punch-latency test. The bench kernel must be built already
+# boots, with bench/fs.sh, the file systems they run on) and the punch-latency test. The bench kernel must be built already
 # (qemu/kernel.sh build bench). Used by `make bench` (bench.sh) and
 # `make profile` (profile.sh).
 set -uo pipefail
@@ -38,3 +38,4 @@ cc -o "$guest/bench/bench" "$tests/bench/bench.c" || exit 1
 cc -o "$guest/race/punch_starvation" "$tests/race/punch_starvation.c" || exit 1
 install -m 755 "$tests/bench/run.sh" "$guest/bench/run.sh"
 install -m 755 "$tests/bench/count.sh" "$guest/bench/count.sh"
+install -m 644 "$tests/bench/fs.sh" "$guest/bench/fs.sh"

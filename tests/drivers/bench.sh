@@ -6,20 +6,26 @@
 #                             instruction counts and the cost-growth figure (below)
 #   tests/drivers/bench.sh --smoke    one repetition of 1 s at 2 CPUs (the default suite's
 #                             smoke test: it checks that every workload runs on
-#                             both file systems and asserts nothing about speed;
-#                             no plugin, no counts)
+#                             every file system and asserts nothing about speed;
+#                             no plugin, no counts; the memory pass for
+#                             pf_shared_x1 and seqwrite_4k only)
 # It builds (or finds in the cache) the bench kernel, from the same source and
 # toolchain as the test kernel (qemu/kernel-bench.config), builds rshmem.ko for
 # it, and boots it once per CPU count. In each boot every workload runs on
-# tmpfs and on rshmem, alternating, with the order swapped every repetition.
-# REPS=0 skips these timed boots.
+# tmpfs and on rshmem, alternating, with the order swapped every repetition,
+# and the fault and I/O workloads also on rshmem and tmpfs mounted with
+# huge=always (tests/bench/fs.sh; HUGE=0 leaves them out). The first timed
+# boot then runs the memory pass (tests/bench/run.sh): one untimed pass of
+# each fault and I/O workload of one process on each file system, with its
+# file kept, and what the file holds in memory. REPS=0 skips these boots.
 #
 # Instruction counts (INSN=0 skips them): timed runs vary, and the
 # instruction-counting plugin (qemu/plugin.sh) slows the emulator, so the
 # counts come from boots of their own, one per CPU count, under the plugin:
 # every workload but punch on tmpfs and on rshmem, twice each (alternating,
 # the order swapped the second time), each a fixed number of operations per
-# process (six passes over the file, as `make profile`; tests/bench/count.sh).
+# process (six passes over the file, as `make profile`; tests/bench/count.sh),
+# and the fault and I/O workloads on the huge=always instances too.
 # The guest names the plugin's windows, tests/bench/insn_join.py joins them.
 # report.py puts kernel and user instructions per operation, the ratio and
 # how well the two repetitions agree beside the time ratio.
@@ -34,7 +40,8 @@
 # the table and the figure.
 #
 # Results (BENCH_OUT, default tests/build/bench): raw.txt, results.csv,
-# summary.csv, summary.md (the table) and chart.png; insn.txt (the joined
+# summary.csv, summary.md (the table) and chart.png; huge.csv, huge.md and
+# huge.png, the huge=always comparison (report.py); insn.txt (the joined
 # counts); growth.txt, growth.csv, growth.md and growth.png. The VMs' logs are
 # in vm-N, count-N (with count-N.windows, the plugin's output) and growth.
 set -uo pipefail
@@ -47,11 +54,12 @@ smoke=0
 if [ $smoke = 1 ]; then
 	# The smoke test stays as it was: CI has no plugin, and make check no time.
 	reps=1 secs=1 cpus=2 out=${BENCH_OUT:-$repo/tests/build/bench-smoke}
-	insn=0 growth=0
+	insn=0 growth=0 huge=1 mem="pf_shared_x1 seqwrite_4k"
 else
 	reps=${REPS:-3} secs=${SECS:-2} cpus=${CPUS:-1 2 4} out=${BENCH_OUT:-$repo/tests/build/bench}
-	insn=${INSN:-1} growth=${GROWTH:-1}
+	insn=${INSN:-1} growth=${GROWTH:-1} huge=${HUGE:-1} mem=1
 fi
+[ "$huge" = 0 ] && mem=0
 workloads=${WORKLOADS:-}
 # Two repetitions of each count: enough to show whether they repeat.
 insn_reps=2
@@ -107,15 +115,18 @@ t0=$(date +%s)
 status=0
 : >"$out/raw.txt"
 if [ "$reps" != 0 ]; then
+	boot_mem=$mem
 	for c in $cpus; do
 		echo "bench: $c CPUs, $reps repetitions of ${secs}s per measurement"
 		tb=$(date +%s)
 		"$repo/qemu/vm.sh" --kernel bench --ko "$mod/rshmem.ko" --tests "$guest" \
 			--smp "$c" --mem 2G --timeout $((600 + reps * 400)) --out "$out/vm-$c" \
-			--mode cmd --cmd "sh /tests/bench/run.sh $reps $secs '$workloads'" | tee "$out/vm-$c.txt" |
-			grep --line-buffered -E '^(BENCH|vm:|splat:|#)'
+			--mode cmd --cmd "HUGE=$huge MEM='$boot_mem' sh /tests/bench/run.sh $reps $secs '$workloads'" |
+			tee "$out/vm-$c.txt" | grep --line-buffered -E '^(BENCH|MEM|vm:|splat:|#)'
 		[ "${PIPESTATUS[0]}" = 0 ] || status=1
-		grep -a -E '^BENCH(-FAIL)? ' "$out/vm-$c/output.log" >>"$out/raw.txt"
+		grep -a -E '^(BENCH|MEM)(-FAIL)? ' "$out/vm-$c/output.log" >>"$out/raw.txt"
+		# The memory pass once: it does not depend on the CPUs.
+		boot_mem=0
 		echo "bench: the timed boot at $c CPUs took $(($(date +%s) - tb))s"
 	done
 fi
@@ -130,7 +141,7 @@ if [ "$insn" != 0 ]; then
 		"$repo/qemu/vm.sh" --kernel bench --ko "$mod/rshmem.ko" --tests "$guest" \
 			--smp "$c" --mem 2G --timeout 3600 --out "$out/count-$c" \
 			--plugin "$plugin,out=$out/count-$c.windows" \
-			--mode cmd --cmd "sh /tests/bench/count.sh insn $insn_reps '$workloads'" |
+			--mode cmd --cmd "HUGE=$huge sh /tests/bench/count.sh insn $insn_reps '$workloads'" |
 			tee "$out/count-$c.txt" | grep --line-buffered -E '^(INSN|COUNT|vm:|splat:|#)'
 		[ "${PIPESTATUS[0]}" = 0 ] || status=1
 		python3 "$tests/bench/insn_join.py" "$out/count-$c.windows" "$out/count-$c/output.log" INSN \
