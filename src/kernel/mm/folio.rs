@@ -265,11 +265,18 @@ impl LockedFolio {
         // would memset, some ten times the instructions per page (`make bench`'s
         // `pf_shared` on `huge=always`).
         if self.0.is_large() {
-            let first = self.0.index();
             for i in 0..self.0.nr_pages() {
-                // SAFETY: The folio is valid and locked; `first + i` is one of its pages,
-                // which `file_page` gives.
-                unsafe { bindings::clear_highpage(self.0.file_page(first + i)) };
+                // With a virtually contiguous memmap (SPARSEMEM_VMEMMAP, x86-64's), a
+                // folio's pages are consecutive `struct page`s from its head (`nth_page`
+                // is `page + n`); otherwise `folio_file_page` finds each.
+                #[cfg(CONFIG_SPARSEMEM_VMEMMAP)]
+                // SAFETY: `i` is below the folio's page count, so the pointer stays
+                // within its run of `struct page`s; nothing is dereferenced here.
+                let page = unsafe { self.as_ptr().cast::<bindings::page>().add(i as usize) };
+                #[cfg(not(CONFIG_SPARSEMEM_VMEMMAP))]
+                let page = self.0.file_page(self.0.index() + i);
+                // SAFETY: The folio is valid and locked; `page` is one of its pages.
+                unsafe { bindings::clear_highpage(page) };
             }
         } else {
             // SAFETY: The folio is valid and locked. It is order-0: its own one page.
