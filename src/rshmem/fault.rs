@@ -20,6 +20,12 @@
 //!
 //!   i_rwsem -> xattr mutex -> `Space` lock
 //!
+//! and directories' offset maps (`kernel/fs/dir_offsets.rs`, `readdir.rs`): the maple
+//! tree's spinlock, inside each `mtree_*` call under the directory's `i_rwsem`; a
+//! listing walks the children under the directory's `d_lock`, each child's nested:
+//!
+//!   i_rwsem (shared) -> parent `d_lock` -> child `d_lock` (nested)
+//!
 //! Faults never take `i_rwsem`: a write(2) holding it may fault on its user buffer.
 //! This is why a fault waits for a punch on a queue of its own ("shmem: fix faulting
 //! into a hole, not taking i_mutex", CVE-2014-4171; "we cannot take i_rwsem in

@@ -74,10 +74,10 @@ impl DirOffsets {
     /// `this` points to memory for a `DirOffsets` that is only the caller's, and that
     /// stays where it is until [`DirOffsets::destroy`].
     pub(crate) unsafe fn init(this: *mut Self) {
-        // SAFETY: The memory is the caller's; `mt_init_flags` sets every field of the
-        // tree, and allocates nothing.
         // INVARIANT: An empty allocation-range tree; `next` at 0 (the range passed to
         // each allocation sets its floor).
+        // SAFETY: The memory is the caller's; `mt_init_flags` sets every field of the
+        // tree, and allocates nothing.
         unsafe {
             bindings::mt_init_flags(
                 Opaque::raw_get(&raw const (*this).tree),
@@ -456,16 +456,17 @@ impl<'a, T: FileSystem> ListedDir<'a, T> {
                 node.wrapping_byte_sub(sib).cast()
             }
         };
-        // SAFETY: The directory's dentry is pinned by the open file. Its `d_lock`
-        // protects its list of children: a dentry is linked, unlinked or moved only under
-        // it, and is freed only after it is unlinked. So every dentry reached through the
-        // list while it is held is valid, and so is `start`'s child: the caller holds a
-        // reference to it (`After`) or it is an entry of the map (`At`); whether it is in
-        // the list is checked under the lock (`d_parent` changes only under the parent's
-        // `d_lock`; the volatile read is for a dentry that is not ours, where it may
-        // change meanwhile). A child is tested and referenced under its own `d_lock`,
-        // nested under the parent's, as the dcache does: a negative or unhashed dentry
-        // is not a name (a lookup's, a cursor, a removed name not yet freed).
+        // The directory's dentry is pinned by the open file. Its `d_lock` protects its
+        // list of children: a dentry is linked, unlinked or moved only under it, and is
+        // freed only after it is unlinked. So every dentry reached through the list while
+        // it is held is valid, and so is `start`'s child: the caller holds a reference to
+        // it (`After`) or it is an entry of the map (`At`); whether it is in the list is
+        // checked under the lock (`d_parent` changes only under the parent's `d_lock`;
+        // the volatile read is for a dentry that is not ours, where it may change
+        // meanwhile). A child is tested and referenced under its own `d_lock`, nested
+        // under the parent's, as the dcache does: a negative or unhashed dentry is not a
+        // name (a lookup's, a cursor, a removed name not yet freed).
+        // SAFETY: Every dentry touched is valid under the parent's `d_lock`, as above.
         unsafe {
             bindings::spin_lock(d_lock(parent));
             let is_child = |d: *mut bindings::dentry| {

@@ -134,10 +134,10 @@ pub(crate) unsafe extern "C" fn alloc_inode<T: FileSystem>(
     if obj.is_null() {
         return core::ptr::null_mut();
     }
-    // SAFETY: `obj` is a new object of the cache, ours until returned; the map and `data`
-    // are initialised in place and never move (slab objects do not move).
     // INVARIANT: The map is initialised here and destroyed in `destroy_inode`; `data` is
     // initialised here and dropped in `free_inode`.
+    // SAFETY: `obj` is a new object of the cache, ours until returned; the map and `data`
+    // are initialised in place and never move (slab objects do not move).
     let init = unsafe {
         DirOffsets::init(&raw mut (*obj).offsets);
         T::init_inode_data().__pinned_init((*obj).data.as_mut_ptr())

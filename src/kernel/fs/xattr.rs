@@ -169,11 +169,10 @@ impl NameList<'_> {
         } else {
             self.remaining.max(0) as usize
         };
+        let buf = self.buf.cast();
         // SAFETY: The inode is valid; `buf` is null or has room for `room` bytes (type
-        // invariant), and the LSM writes at most `room` bytes, or nothing if its names do
-        // not fit.
-        let len =
-            unsafe { bindings::security_inode_listsecurity(inode.as_ptr(), self.buf.cast(), room) };
+        // invariant), and the LSM writes at most `room` bytes (nothing if they do not fit).
+        let len = unsafe { bindings::security_inode_listsecurity(inode.as_ptr(), buf, room) };
         if len < 0 {
             return Err(Error::from_errno(len));
         }

@@ -86,10 +86,9 @@ impl Mapping {
         let folio = unsafe { bindings::filemap_alloc_folio_noprof(alloc_gfp, order) };
         let folio = NonNull::new(folio).ok_or(ENOMEM)?;
         let f = folio.as_ptr();
-        // SAFETY: The folio is new and only ours: no one can see it before
-        // `filemap_add_folio`, so its lock is set non-atomically first. It goes in not
-        // uptodate, which keeps its stale contents from readers and faults. `index` is
-        // aligned to its size (checked above).
+        // It goes in not uptodate, which keeps its stale contents from readers and faults.
+        // SAFETY: The folio is new and only ours until `filemap_add_folio`, so its lock is
+        // set non-atomically first; `index` is aligned to its size (checked above).
         let ret = unsafe {
             bindings::__folio_set_locked(f);
             bindings::filemap_add_folio(self.as_ptr(), f, index as _, gfp)
