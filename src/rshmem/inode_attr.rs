@@ -21,10 +21,12 @@
 
 use crate::kapi::error;
 use crate::kapi::fs::attr::{fs_flags, statx_attr, FileAttr, Idmap, Kstat, STATX_BTIME};
-use crate::kapi::fs::inode::{inode_flags, Inode, LockedInode};
+use crate::kapi::fs::inode::{inode_flags, FileType, Inode, LockedInode};
 use crate::kapi::fs::xattr::{NameList, SecurityXattrs, ValueOut};
 use crate::kapi::fs::InodeOperations;
+use crate::kapi::mm::{HPAGE_PMD_ORDER, PAGE_SIZE};
 use crate::rshmem::filesystem::Rshmem;
+use crate::rshmem::rshmem_inode::{large_order, Want};
 use crate::rshmem::xattr;
 use kernel::prelude::*;
 
@@ -90,6 +92,14 @@ impl InodeOperations for Rshmem {
             set |= statx_attr::NODUMP;
         }
         stat.add_attributes(set, STATX_ATTRS);
+        // A regular file whose first page would get a PMD-size folio from a write of
+        // nothing (`always`; `within_size` once the size covers the first 2 MiB) shows
+        // that size as its preferred I/O size, as `shmem_getattr` does.
+        if inode.file_type() == FileType::Regular
+            && large_order(inode, 0, Want::Write { end: 0 }) != 0
+        {
+            stat.set_blksize((PAGE_SIZE as u32) << HPAGE_PMD_ORDER);
+        }
         if request_mask & STATX_BTIME != 0 {
             stat.set_btime(inode.data().birth_time());
         }

@@ -10,6 +10,8 @@
 #include <sys/statfs.h>
 #include <linux/falloc.h>
 
+/* Also on huge=always instances (fs_fixture.h). */
+#define FS_FIXTURE_HUGE
 #include "fs_fixture.h"
 
 static long blocks_of(int fd)
@@ -53,30 +55,39 @@ static int all_zero(int fd, off_t off, size_t len)
 
 TEST_F(fs, allocate_extends_keep_size_does_not)
 {
+	const long G = grain(variant);
+	/*
+	 * The pages the first call allocates: 11 units. On rshmem huge=always the
+	 * last, partial unit is one page: fallocate allocates a PMD-size folio only
+	 * where the range covers all of it; tmpfs allocates a whole one (README,
+	 * "differ").
+	 */
+	const long first = huge_instance(variant) && !strcmp(variant->type, "rshmem") ?
+			   10 * (G / PAGE) + 1 : 11 * (G / PAGE);
 	long free0 = free_blocks(self->dir);
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, fallocate(fd, 0, 0, 10 * PAGE + 1));
-	EXPECT_EQ(10 * PAGE + 1, size_of(fd));
-	EXPECT_EQ(11 * PAGE / 512, blocks_of(fd));
-	EXPECT_EQ(free0 - 11, free_blocks(self->dir));
-	EXPECT_TRUE(all_zero(fd, 0, 10 * PAGE + 1));
+	ASSERT_EQ(0, fallocate(fd, 0, 0, 10 * G + 1));
+	EXPECT_EQ(10 * G + 1, size_of(fd));
+	EXPECT_EQ(first * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(free0 - first, free_blocks(self->dir));
+	EXPECT_TRUE(all_zero(fd, 0, 10 * G + 1));
 	/* KEEP_SIZE past EOF: the blocks show, the size does not move. */
-	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 20 * PAGE, 4 * PAGE));
-	EXPECT_EQ(10 * PAGE + 1, size_of(fd));
-	EXPECT_EQ(15 * PAGE / 512, blocks_of(fd));
-	EXPECT_EQ(free0 - 15, free_blocks(self->dir));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 20 * G, 4 * G));
+	EXPECT_EQ(10 * G + 1, size_of(fd));
+	EXPECT_EQ((first + 4 * (G / PAGE)) * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(free0 - first - 4 * (G / PAGE), free_blocks(self->dir));
 	/* Allocating what is there changes nothing, and keeps the data. */
-	ASSERT_EQ(4, pwrite(fd, "data", 4, 5 * PAGE));
-	ASSERT_EQ(0, fallocate(fd, 0, 0, 6 * PAGE));
-	EXPECT_EQ(15 * PAGE / 512, blocks_of(fd));
+	ASSERT_EQ(4, pwrite(fd, "data", 4, 5 * G));
+	ASSERT_EQ(0, fallocate(fd, 0, 0, 6 * G));
+	EXPECT_EQ((first + 4 * (G / PAGE)) * PAGE / 512, blocks_of(fd));
 	char buf[4];
-	ASSERT_EQ(4, pread(fd, buf, 4, 5 * PAGE));
+	ASSERT_EQ(4, pread(fd, buf, 4, 5 * G));
 	EXPECT_EQ(0, memcmp(buf, "data", 4));
 	/* Growing the size over preallocated pages shows zeros. */
-	ASSERT_EQ(0, ftruncate(fd, 30 * PAGE));
-	EXPECT_TRUE(all_zero(fd, 20 * PAGE, 4 * PAGE));
+	ASSERT_EQ(0, ftruncate(fd, 30 * G));
+	EXPECT_TRUE(all_zero(fd, 20 * G, 4 * G));
 	close(fd);
 	ASSERT_EQ(0, unlink(in(self, "f")));
 	EXPECT_EQ(free0, free_blocks(self->dir));
@@ -84,47 +95,56 @@ TEST_F(fs, allocate_extends_keep_size_does_not)
 
 TEST_F(fs, punch_hole_frees_pages_and_zeroes_edges)
 {
-	static char buf[8 * PAGE];
+	const long G = grain(variant);
+	static char buf[8 * PMD_FOLIO];
 	long free0 = free_blocks(self->dir);
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
 
 	ASSERT_LE(0, fd);
-	memset(buf, 'd', sizeof(buf));
-	ASSERT_EQ(sizeof(buf), pwrite(fd, buf, sizeof(buf), 0));
-	EXPECT_EQ(8 * PAGE / 512, blocks_of(fd));
+	memset(buf, 'd', 8 * G);
+	ASSERT_EQ(8 * G, pwrite(fd, buf, 8 * G, 0));
+	EXPECT_EQ(8 * G / 512, blocks_of(fd));
 	/* From the middle of page 1 to the middle of page 5: pages 2-4 go. */
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			       PAGE + 100, 4 * PAGE));
-	EXPECT_EQ(8 * PAGE, size_of(fd));
-	EXPECT_EQ(5 * PAGE / 512, blocks_of(fd));
-	EXPECT_EQ(free0 - 5, free_blocks(self->dir));
-	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 0));
-	for (int i = 0; i < 8 * PAGE; i++) {
-		char want = (i >= PAGE + 100 && i < 5 * PAGE + 100) ? 0 : 'd';
+			       G + 100, 4 * G));
+	EXPECT_EQ(8 * G, size_of(fd));
+	/*
+	 * Only whole pages inside the hole go: on a huge instance the two
+	 * folios at its edges are split (truncate_inode_partial_folio), and the
+	 * pages of theirs that the hole covers only in part stay.
+	 */
+	long kept = ((G + 100 + PAGE - 1) / PAGE * PAGE + 8 * G - (5 * G + 100) / PAGE * PAGE) / PAGE;
+
+	EXPECT_EQ(kept * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(free0 - kept, free_blocks(self->dir));
+	ASSERT_EQ(8 * G, pread(fd, buf, 8 * G, 0));
+	for (long i = 0; i < 8 * G; i++) {
+		char want = (i >= G + 100 && i < 5 * G + 100) ? 0 : 'd';
 
 		if (buf[i] != want) {
 			EXPECT_EQ(want, buf[i]) {
-				TH_LOG("byte %d", i);
+				TH_LOG("byte %ld", i);
 			}
 			break;
 		}
 	}
 	/* A punch past EOF is fine and changes nothing. */
-	EXPECT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 100 * PAGE, PAGE));
-	EXPECT_EQ(8 * PAGE, size_of(fd));
+	EXPECT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 100 * G, G));
+	EXPECT_EQ(8 * G, size_of(fd));
 	close(fd);
 }
 
 TEST_F(fs, zero_range)
 {
-	static char buf[6 * PAGE];
+	const long G = grain(variant);
+	static char buf[6 * PMD_FOLIO];
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
 	int r;
 
 	ASSERT_LE(0, fd);
 	memset(buf, 'z', sizeof(buf));
-	ASSERT_EQ(4 * PAGE, pwrite(fd, buf, 4 * PAGE, 0));
-	r = fallocate(fd, FALLOC_FL_ZERO_RANGE, PAGE - 10, 2 * PAGE + 20);
+	ASSERT_EQ(4 * G, pwrite(fd, buf, 4 * G, 0));
+	r = fallocate(fd, FALLOC_FL_ZERO_RANGE, G - 10, 2 * G + 20);
 	if (!strcmp(variant->type, "tmpfs")) {
 		/* tmpfs has no ZERO_RANGE; rshmem goes beyond it. */
 		EXPECT_EQ(-1, r);
@@ -133,27 +153,28 @@ TEST_F(fs, zero_range)
 		return;
 	}
 	ASSERT_EQ(0, r);
-	ASSERT_EQ(4 * PAGE, pread(fd, buf, 4 * PAGE, 0));
-	for (int i = 0; i < 4 * PAGE; i++) {
-		char want = (i >= PAGE - 10 && i < 3 * PAGE + 10) ? 0 : 'z';
+	ASSERT_EQ(4 * G, pread(fd, buf, 4 * G, 0));
+	for (long i = 0; i < 4 * G; i++) {
+		char want = (i >= G - 10 && i < 3 * G + 10) ? 0 : 'z';
 
 		if (buf[i] != want) {
 			EXPECT_EQ(want, buf[i]) {
-				TH_LOG("byte %d", i);
+				TH_LOG("byte %ld", i);
 			}
 			break;
 		}
 	}
 	/* The range stays allocated. */
-	EXPECT_EQ(4 * PAGE / 512, blocks_of(fd));
+	EXPECT_EQ(4 * G / 512, blocks_of(fd));
 	/* Past EOF: allocates and extends, or with KEEP_SIZE only allocates. */
-	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 4 * PAGE, 2 * PAGE));
-	EXPECT_EQ(4 * PAGE, size_of(fd));
-	EXPECT_EQ(6 * PAGE / 512, blocks_of(fd));
-	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_ZERO_RANGE, 6 * PAGE, 10));
-	EXPECT_EQ(6 * PAGE + 10, size_of(fd));
-	EXPECT_EQ(7 * PAGE / 512, blocks_of(fd));
-	EXPECT_TRUE(all_zero(fd, 4 * PAGE, 2 * PAGE + 10));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 4 * G, 2 * G));
+	EXPECT_EQ(4 * G, size_of(fd));
+	EXPECT_EQ(6 * G / 512, blocks_of(fd));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_ZERO_RANGE, 6 * G, 10));
+	EXPECT_EQ(6 * G + 10, size_of(fd));
+	/* A page: a PMD-size folio only where the range covers all of it (README). */
+	EXPECT_EQ((6 * G + PAGE) / 512, blocks_of(fd));
+	EXPECT_TRUE(all_zero(fd, 4 * G, 2 * G + 10));
 	close(fd);
 }
 
@@ -227,21 +248,27 @@ TEST_F(fs, failed_preallocation_leaves_no_half_state)
  */
 TEST_F(fs, failed_preallocation_keeps_an_earlier_one)
 {
+	/*
+	 * In units of G (a page, or a PMD-size folio): PRE preallocated first,
+	 * FREE left free, then a preallocation of twice both fails.
+	 */
+	const long G = grain(variant), per = G / PAGE;
+	const long PRE = huge_instance(variant) ? 4 : 10, FREE = huge_instance(variant) ? 8 : 100;
 	long free0 = free_blocks(self->dir);
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
 	int other = open(in(self, "other"), O_CREAT | O_RDWR, 0600);
 
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, other);
-	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 10 * PAGE, 10 * PAGE));
-	ASSERT_EQ(0, fallocate(other, 0, 0, (free0 - 110) * PAGE));
-	EXPECT_EQ(-1, fallocate(fd, 0, 0, 200 * PAGE));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, PRE * G, PRE * G));
+	ASSERT_EQ(0, fallocate(other, 0, 0, (free0 - (PRE + FREE) * per) * PAGE));
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, 2 * (PRE + FREE) * G));
 	EXPECT_EQ(ENOSPC, errno);
 	EXPECT_EQ(0, size_of(fd));
-	EXPECT_EQ(10 * PAGE / 512, blocks_of(fd));
-	EXPECT_EQ(100, free_blocks(self->dir));
-	ASSERT_EQ(0, ftruncate(fd, 30 * PAGE));
-	EXPECT_TRUE(all_zero(fd, 0, 30 * PAGE));
+	EXPECT_EQ(PRE * G / 512, blocks_of(fd));
+	EXPECT_EQ(FREE * per, free_blocks(self->dir));
+	ASSERT_EQ(0, ftruncate(fd, 3 * PRE * G));
+	EXPECT_TRUE(all_zero(fd, 0, 3 * PRE * G));
 	close(other);
 	close(fd);
 }
@@ -321,50 +348,51 @@ static off_t seek(int fd, off_t off, int whence)
  */
 TEST_F(fs, seek_treats_preallocated_pages_as_holes)
 {
+	const long G = grain(variant);
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
 	char buf[16], *m;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ftruncate(fd, 12 * PAGE));
-	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 2 * PAGE, 8 * PAGE));
-	EXPECT_EQ(8 * PAGE / 512, blocks_of(fd));
+	ASSERT_EQ(0, ftruncate(fd, 12 * G));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 2 * G, 8 * G));
+	EXPECT_EQ(8 * G / 512, blocks_of(fd));
 	EXPECT_EQ(-1, seek(fd, 0, SEEK_DATA));
 	EXPECT_EQ(0, seek(fd, 0, SEEK_HOLE));
-	EXPECT_EQ(2 * PAGE + 5, seek(fd, 2 * PAGE + 5, SEEK_HOLE));
+	EXPECT_EQ(2 * G + 5, seek(fd, 2 * G + 5, SEEK_HOLE));
 	/* read(2) sees zeros and leaves them holes. */
-	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 2 * PAGE));
+	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 2 * G));
 	EXPECT_EQ(-1, seek(fd, 0, SEEK_DATA));
 	/* A write of one byte makes its page data, and only its page. */
-	ASSERT_EQ(1, pwrite(fd, "w", 1, 3 * PAGE + 9));
-	EXPECT_EQ(3 * PAGE, seek(fd, 0, SEEK_DATA));
-	EXPECT_EQ(3 * PAGE + 100, seek(fd, 3 * PAGE + 100, SEEK_DATA));
-	EXPECT_EQ(4 * PAGE, seek(fd, 3 * PAGE, SEEK_HOLE));
-	EXPECT_EQ(-1, seek(fd, 4 * PAGE, SEEK_DATA));
+	ASSERT_EQ(1, pwrite(fd, "w", 1, 3 * G + 9));
+	EXPECT_EQ(3 * G, seek(fd, 0, SEEK_DATA));
+	EXPECT_EQ(3 * G + 100, seek(fd, 3 * G + 100, SEEK_DATA));
+	EXPECT_EQ(4 * G, seek(fd, 3 * G, SEEK_HOLE));
+	EXPECT_EQ(-1, seek(fd, 4 * G, SEEK_DATA));
 	/* A read fault and a write fault make theirs data. */
-	m = mmap(NULL, 12 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	m = mmap(NULL, 12 * G, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, m);
-	EXPECT_EQ(0, *(volatile char *)(m + 5 * PAGE));
-	m[6 * PAGE + 1] = 'm';
-	EXPECT_EQ(5 * PAGE, seek(fd, 4 * PAGE, SEEK_DATA));
-	EXPECT_EQ(7 * PAGE, seek(fd, 5 * PAGE, SEEK_HOLE));
-	munmap(m, 12 * PAGE);
+	EXPECT_EQ(0, *(volatile char *)(m + 5 * G));
+	m[6 * G + 1] = 'm';
+	EXPECT_EQ(5 * G, seek(fd, 4 * G, SEEK_DATA));
+	EXPECT_EQ(7 * G, seek(fd, 5 * G, SEEK_HOLE));
+	munmap(m, 12 * G);
 	/* A second preallocation over preallocated pages commits them: data. */
-	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 8 * PAGE, PAGE));
-	EXPECT_EQ(8 * PAGE, seek(fd, 7 * PAGE, SEEK_DATA));
-	EXPECT_EQ(9 * PAGE, seek(fd, 8 * PAGE, SEEK_HOLE));
-	EXPECT_EQ(-1, seek(fd, 9 * PAGE, SEEK_DATA));
-	EXPECT_EQ(8 * PAGE / 512, blocks_of(fd));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 8 * G, G));
+	EXPECT_EQ(8 * G, seek(fd, 7 * G, SEEK_DATA));
+	EXPECT_EQ(9 * G, seek(fd, 8 * G, SEEK_HOLE));
+	EXPECT_EQ(-1, seek(fd, 9 * G, SEEK_DATA));
+	EXPECT_EQ(8 * G / 512, blocks_of(fd));
 	/* Preallocation extending the file: the new end is a hole too. */
-	ASSERT_EQ(0, fallocate(fd, 0, 12 * PAGE, 2 * PAGE + 10));
-	EXPECT_EQ(14 * PAGE + 10, size_of(fd));
-	EXPECT_EQ(-1, seek(fd, 9 * PAGE, SEEK_DATA));
-	EXPECT_EQ(12 * PAGE, seek(fd, 12 * PAGE, SEEK_HOLE));
-	EXPECT_EQ(14 * PAGE + 9, seek(fd, 14 * PAGE + 9, SEEK_HOLE));
-	EXPECT_EQ(-1, seek(fd, 14 * PAGE + 10, SEEK_HOLE));
+	ASSERT_EQ(0, fallocate(fd, 0, 12 * G, 2 * G + 10));
+	EXPECT_EQ(14 * G + 10, size_of(fd));
+	EXPECT_EQ(-1, seek(fd, 9 * G, SEEK_DATA));
+	EXPECT_EQ(12 * G, seek(fd, 12 * G, SEEK_HOLE));
+	EXPECT_EQ(14 * G + 9, seek(fd, 14 * G + 9, SEEK_HOLE));
+	EXPECT_EQ(-1, seek(fd, 14 * G + 10, SEEK_HOLE));
 	/* Writing the last page: SEEK_HOLE from there finds the end. */
-	ASSERT_EQ(1, pwrite(fd, "e", 1, 14 * PAGE));
-	EXPECT_EQ(14 * PAGE + 10, seek(fd, 14 * PAGE, SEEK_HOLE));
-	EXPECT_EQ(14 * PAGE, seek(fd, 9 * PAGE, SEEK_DATA));
+	ASSERT_EQ(1, pwrite(fd, "e", 1, 14 * G));
+	EXPECT_EQ(14 * G + 10, seek(fd, 14 * G, SEEK_HOLE));
+	EXPECT_EQ(14 * G, seek(fd, 9 * G, SEEK_DATA));
 	close(fd);
 }
 
@@ -378,36 +406,38 @@ TEST_F(fs, seek_treats_preallocated_pages_as_holes)
  */
 TEST_F(fs, seek_over_zero_range)
 {
-	static char page[PAGE];
+	const long G = grain(variant);
+	static char page[PMD_FOLIO];
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
 	int r;
 
 	ASSERT_LE(0, fd);
-	memset(page, 'a', sizeof(page));
+	memset(page, 'a', G);
 	for (int i = 0; i < 4; i++)
-		ASSERT_EQ(PAGE, pwrite(fd, page, PAGE, i * PAGE));
-	ASSERT_EQ(0, ftruncate(fd, 10 * PAGE));
-	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 6 * PAGE, 2 * PAGE));
+		ASSERT_EQ(G, pwrite(fd, page, G, i * G));
+	ASSERT_EQ(0, ftruncate(fd, 10 * G));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 6 * G, 2 * G));
 	/* Data 0-3, holes 4-5, preallocated 6-7, holes 8-9. */
-	r = fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, PAGE / 2, 9 * PAGE);
+	r = fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, G / 2, 9 * G);
 	if (!strcmp(variant->type, "tmpfs")) {
 		EXPECT_EQ(-1, r);
 		EXPECT_EQ(EOPNOTSUPP, errno);
 		EXPECT_EQ(0, seek(fd, 0, SEEK_DATA));
-		EXPECT_EQ(4 * PAGE, seek(fd, 0, SEEK_HOLE));
-		EXPECT_EQ(-1, seek(fd, 4 * PAGE, SEEK_DATA));
-		EXPECT_EQ(6 * PAGE / 512 , blocks_of(fd));
+		EXPECT_EQ(4 * G, seek(fd, 0, SEEK_HOLE));
+		EXPECT_EQ(-1, seek(fd, 4 * G, SEEK_DATA));
+		EXPECT_EQ(6 * G / 512 , blocks_of(fd));
 		close(fd);
 		return;
 	}
 	ASSERT_EQ(0, r);
-	EXPECT_TRUE(all_zero(fd, PAGE / 2, 9 * PAGE + PAGE / 2));
-	EXPECT_EQ(10 * PAGE / 512, blocks_of(fd));
+	EXPECT_TRUE(all_zero(fd, G / 2, 9 * G + G / 2));
+	/* The pages the range touches (order-0 ones in the last half unit). */
+	EXPECT_EQ((9 * G + G / 2 + PAGE - 1) / PAGE * PAGE / 512, blocks_of(fd));
 	EXPECT_EQ(0, seek(fd, 0, SEEK_DATA));
-	EXPECT_EQ(4 * PAGE, seek(fd, 0, SEEK_HOLE));
-	EXPECT_EQ(6 * PAGE, seek(fd, 4 * PAGE, SEEK_DATA));
-	EXPECT_EQ(8 * PAGE, seek(fd, 6 * PAGE, SEEK_HOLE));
-	EXPECT_EQ(-1, seek(fd, 8 * PAGE, SEEK_DATA));
+	EXPECT_EQ(4 * G, seek(fd, 0, SEEK_HOLE));
+	EXPECT_EQ(6 * G, seek(fd, 4 * G, SEEK_DATA));
+	EXPECT_EQ(8 * G, seek(fd, 6 * G, SEEK_HOLE));
+	EXPECT_EQ(-1, seek(fd, 8 * G, SEEK_DATA));
 	close(fd);
 }
 

@@ -19,6 +19,8 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 
+/* Also on huge=always instances (fs_fixture.h). */
+#define FS_FIXTURE_HUGE
 #include "fs_fixture.h"
 
 static int get_flags(const char *path, int *flags)

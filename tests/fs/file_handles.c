@@ -9,6 +9,8 @@
  * open_by_handle_at needs CAP_DAC_READ_SEARCH: the suite runs as root.
  */
 #define _GNU_SOURCE
+/* Also on huge=always instances (fs_fixture.h). */
+#define FS_FIXTURE_HUGE
 #include "fs_fixture.h"
 #include "../lib/handle.h"
 

@@ -9,6 +9,8 @@
 #include <sys/statfs.h>
 #include <sys/uio.h>
 
+/* Also on huge=always instances (fs_fixture.h). */
+#define FS_FIXTURE_HUGE
 #include "fs_fixture.h"
 
 static void fill(char *buf, size_t len, unsigned int seed)
@@ -40,33 +42,47 @@ TEST_F(fs, write_then_read_back_at_unaligned_offsets)
 	close(fd);
 }
 
+/*
+ * The sparse-layout tests below place their data G bytes apart: a page, or on
+ * huge=always instances a PMD-size folio, which a write allocates whole (see
+ * grain()). Their answers are the same in units of G.
+ */
 TEST_F(fs, holes_read_as_zeros_without_allocating)
 {
+	const long G = grain(variant);
 	static char buf[3 * PAGE], zero[3 * PAGE];
 	struct stat st;
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ftruncate(fd, 100 * PAGE));
+	ASSERT_EQ(0, ftruncate(fd, 100 * G));
 	memset(buf, 0xff, sizeof(buf));
-	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 50 * PAGE + 5));
+	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 50 * G + 5));
 	EXPECT_EQ(0, memcmp(buf, zero, sizeof(buf)));
 	ASSERT_EQ(0, fstat(fd, &st));
 	EXPECT_EQ(0, st.st_blocks);
-	/* One byte allocates one page. */
-	ASSERT_EQ(1, pwrite(fd, "x", 1, 70 * PAGE + 9));
+	/* One byte allocates one page (one folio on a huge instance). */
+	ASSERT_EQ(1, pwrite(fd, "x", 1, 70 * G + 9));
 	ASSERT_EQ(0, fstat(fd, &st));
-	EXPECT_EQ(PAGE / 512, st.st_blocks);
-	ASSERT_EQ(PAGE, pread(fd, buf, PAGE, 70 * PAGE));
+	EXPECT_EQ(G / 512, st.st_blocks);
+	ASSERT_EQ(PAGE, pread(fd, buf, PAGE, 70 * G));
 	EXPECT_EQ('x', buf[9]);
 	EXPECT_EQ(0, buf[8]);
 	EXPECT_EQ(0, buf[10]);
+	/* On a huge instance, the rest of the new folio reads as zeros too. */
+	if (G > PAGE) {
+		ASSERT_EQ(PAGE, pread(fd, buf, PAGE, 71 * G - PAGE));
+		EXPECT_EQ(0, memcmp(buf, zero, PAGE));
+	}
 	close(fd);
 }
 
 TEST_F(fs, sparse_file_beyond_4gib)
 {
+	const long G = grain(variant);
 	const off_t offs[] = { 0, 4294967296LL - 3, 4294967296LL + 12345, 1LL << 40 };
+	off_t units[8];
+	long nr_units = 0;
 	char buf[16];
 	struct stat st;
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
@@ -76,8 +92,22 @@ TEST_F(fs, sparse_file_beyond_4gib)
 		ASSERT_EQ(6, pwrite(fd, "marker", 6, offs[i]));
 	ASSERT_EQ(0, fstat(fd, &st));
 	EXPECT_EQ((1LL << 40) + 6, st.st_size);
-	/* The write across the 4 GiB boundary takes two pages. */
-	EXPECT_EQ(5 * PAGE / 512, st.st_blocks);
+	/*
+	 * The allocation units the writes touched: the write across the 4 GiB
+	 * boundary takes two; 4 GiB + 12345 is the same unit as its second one
+	 * when G is a folio, the one after when G is a page.
+	 */
+	for (int i = 0; i < 4; i++)
+		for (off_t u = offs[i] / G; u <= (offs[i] + 5) / G; u++) {
+			int seen = 0;
+
+			for (long j = 0; j < nr_units; j++)
+				seen |= units[j] == u;
+			if (!seen)
+				units[nr_units++] = u;
+		}
+	EXPECT_EQ(huge_instance(variant) ? 4 : 5, nr_units);
+	EXPECT_EQ(nr_units * G / 512, st.st_blocks);
 	for (int i = 0; i < 4; i++) {
 		memset(buf, 0, sizeof(buf));
 		ASSERT_EQ(6, pread(fd, buf, 6, offs[i]));
@@ -90,35 +120,36 @@ TEST_F(fs, sparse_file_beyond_4gib)
 
 TEST_F(fs, seek_data_and_hole)
 {
-	/* Data at pages 1, 2 and 5 of a 8-page file (plus a partial 9th). */
-	const off_t size = 8 * PAGE + 100;
-	static const struct {
+	const long G = grain(variant);
+	/* Data in units 1, 2 and 5 of a file of 8 units (plus a partial 9th). */
+	const off_t size = 8 * G + 100;
+	const struct {
 		off_t from;
 		int whence;
 		off_t want; /* -1: ENXIO */
 	} table[] = {
-		{ 0, SEEK_DATA, 1 * PAGE },
+		{ 0, SEEK_DATA, 1 * G },
 		{ 0, SEEK_HOLE, 0 },
-		{ 1 * PAGE + 5, SEEK_DATA, 1 * PAGE + 5 },
-		{ 1 * PAGE + 5, SEEK_HOLE, 3 * PAGE },
-		{ 3 * PAGE, SEEK_DATA, 5 * PAGE },
-		{ 4 * PAGE + 1, SEEK_HOLE, 4 * PAGE + 1 },
-		{ 5 * PAGE, SEEK_HOLE, 6 * PAGE },
-		{ 6 * PAGE, SEEK_DATA, -1 },
-		{ 8 * PAGE + 50, SEEK_HOLE, 8 * PAGE + 50 },
+		{ 1 * G + 5, SEEK_DATA, 1 * G + 5 },
+		{ 1 * G + 5, SEEK_HOLE, 3 * G },
+		{ 3 * G, SEEK_DATA, 5 * G },
+		{ 4 * G + 1, SEEK_HOLE, 4 * G + 1 },
+		{ 5 * G, SEEK_HOLE, 6 * G },
+		{ 6 * G, SEEK_DATA, -1 },
+		{ 8 * G + 50, SEEK_HOLE, 8 * G + 50 },
 		{ size - 1, SEEK_HOLE, size - 1 },
 		{ size, SEEK_HOLE, -1 },
 		{ size, SEEK_DATA, -1 },
-		{ size + PAGE, SEEK_DATA, -1 },
+		{ size + G, SEEK_DATA, -1 },
 		{ -1, SEEK_DATA, -2 }, /* EINVAL or ENXIO */
 	};
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ftruncate(fd, size));
-	ASSERT_EQ(1, pwrite(fd, "a", 1, 1 * PAGE + 10));
-	ASSERT_EQ(1, pwrite(fd, "b", 1, 2 * PAGE));
-	ASSERT_EQ(1, pwrite(fd, "c", 1, 5 * PAGE + PAGE - 1));
+	ASSERT_EQ(1, pwrite(fd, "a", 1, 1 * G + 10));
+	ASSERT_EQ(1, pwrite(fd, "b", 1, 2 * G));
+	ASSERT_EQ(1, pwrite(fd, "c", 1, 5 * G + G - 1));
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		off_t r = lseek(fd, table[i].from, table[i].whence);
 
@@ -137,36 +168,37 @@ TEST_F(fs, seek_data_and_hole)
 	}
 	/* Beyond 4 GiB, in a sparse file. */
 	ASSERT_EQ(1, pwrite(fd, "d", 1, 6LL << 30));
-	EXPECT_EQ(6LL << 30, lseek(fd, 6 * PAGE, SEEK_DATA));
+	EXPECT_EQ(6LL << 30, lseek(fd, 6 * G, SEEK_DATA));
 	/* The file ends one byte after it: the end is the next hole. */
 	EXPECT_EQ((6LL << 30) + 1, lseek(fd, 6LL << 30, SEEK_HOLE));
 	ASSERT_EQ(0, ftruncate(fd, 7LL << 30));
-	EXPECT_EQ((6LL << 30) + PAGE, lseek(fd, 6LL << 30, SEEK_HOLE));
+	EXPECT_EQ((6LL << 30) + G, lseek(fd, 6LL << 30, SEEK_HOLE));
 	close(fd);
 }
 
 /*
- * SEEK_HOLE from data in page 0. The exerciser found rshmem answering the
+ * SEEK_HOLE from data in unit 0. The exerciser found rshmem answering the
  * offset itself: 6.12's page_cache_next_miss() returns 0 whenever index 0 is
  * present, as its check for wrapping around also fires on the first entry.
  */
 TEST_F(fs, seek_hole_from_data_in_page_zero)
 {
+	const long G = grain(variant);
 	int fd = open(in(self, "f"), O_CREAT | O_RDWR, 0600);
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ftruncate(fd, 4 * PAGE));
+	ASSERT_EQ(0, ftruncate(fd, 4 * G));
 	ASSERT_EQ(1, pwrite(fd, "a", 1, 100));
-	EXPECT_EQ(PAGE, lseek(fd, 0, SEEK_HOLE));
-	EXPECT_EQ(PAGE, lseek(fd, 1709, SEEK_HOLE));
+	EXPECT_EQ(G, lseek(fd, 0, SEEK_HOLE));
+	EXPECT_EQ(G, lseek(fd, 1709, SEEK_HOLE));
 	EXPECT_EQ(1709, lseek(fd, 1709, SEEK_DATA));
-	/* Pages 0 to 2 are data: the hole is page 3. */
-	ASSERT_EQ(1, pwrite(fd, "b", 1, 2 * PAGE + 7));
-	ASSERT_EQ(1, pwrite(fd, "c", 1, 1 * PAGE + 7));
-	EXPECT_EQ(3 * PAGE, lseek(fd, 4093, SEEK_HOLE));
+	/* Units 0 to 2 are data: the hole is unit 3. */
+	ASSERT_EQ(1, pwrite(fd, "b", 1, 2 * G + 7));
+	ASSERT_EQ(1, pwrite(fd, "c", 1, 1 * G + 7));
+	EXPECT_EQ(3 * G, lseek(fd, 4093, SEEK_HOLE));
 	/* Data to the end: the hole is the end of the file. */
-	ASSERT_EQ(1, pwrite(fd, "d", 1, 3 * PAGE + 7));
-	EXPECT_EQ(4 * PAGE, lseek(fd, 5, SEEK_HOLE));
+	ASSERT_EQ(1, pwrite(fd, "d", 1, 3 * G + 7));
+	EXPECT_EQ(4 * G, lseek(fd, 5, SEEK_HOLE));
 	close(fd);
 }
 

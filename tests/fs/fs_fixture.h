@@ -46,8 +46,9 @@ FIXTURE_VARIANT_ADD(fs, tmpfs) {
 /*
  * A test that defines FS_FIXTURE_HUGE before including this file runs on two
  * more instances: rshmem and tmpfs with huge=always, whose files live in
- * PMD-size folios wherever one fits (only a selection of tests, to keep the
- * suite's time).
+ * PMD-size folios wherever one fits. Every test of fs/ and race/ does; where
+ * a result depends on the folio size, the test says what each instance must
+ * give.
  */
 #ifdef FS_FIXTURE_HUGE
 FIXTURE_VARIANT_ADD(fs, rshmem_huge) {
@@ -88,29 +89,66 @@ FIXTURE_TEARDOWN_PARENT(fs)
 
 /*
  * A second fixture, NAME, for tests that need an instance with limits OPTS of
- * their own; its directory is self->dir.
+ * their own; its directory is self->dir. With FS_FIXTURE_HUGE, it too runs on
+ * huge=always instances besides.
  */
+#ifdef FS_FIXTURE_HUGE
+#define LIMITED_FS_FIXTURE_HUGE_VARIANTS(NAME)					\
+	FIXTURE_VARIANT_ADD(NAME, rshmem_huge) {				\
+		.type = "rshmem", .huge = ",huge=always"			\
+	};									\
+	FIXTURE_VARIANT_ADD(NAME, tmpfs_huge) {					\
+		.type = "tmpfs", .huge = ",huge=always"				\
+	};
+#else
+#define LIMITED_FS_FIXTURE_HUGE_VARIANTS(NAME)
+#endif
+
 #define LIMITED_FS_FIXTURE(NAME, OPTS)						\
 	FIXTURE(NAME) {								\
 		char dir[128];							\
 	};									\
 	FIXTURE_VARIANT(NAME) {							\
 		const char *type;						\
+		const char *huge;						\
 	};									\
-	FIXTURE_VARIANT_ADD(NAME, rshmem) { .type = "rshmem" };			\
-	FIXTURE_VARIANT_ADD(NAME, tmpfs) { .type = "tmpfs" };			\
+	FIXTURE_VARIANT_ADD(NAME, rshmem) { .type = "rshmem", .huge = "" };	\
+	FIXTURE_VARIANT_ADD(NAME, tmpfs) { .type = "tmpfs", .huge = "" };	\
+	LIMITED_FS_FIXTURE_HUGE_VARIANTS(NAME)					\
 	FIXTURE_SETUP(NAME)							\
 	{									\
+		char opts[256];							\
+										\
 		snprintf(self->dir, sizeof(self->dir), "/tmp/" #NAME ".%s.%d",	\
 			 variant->type, getpid());				\
+		snprintf(opts, sizeof(opts), "%s%s", OPTS, variant->huge);	\
 		ASSERT_EQ(0, mkdir(self->dir, 0755));				\
-		ASSERT_EQ(0, mount("none", self->dir, variant->type, 0, OPTS));	\
+		ASSERT_EQ(0, mount("none", self->dir, variant->type, 0, opts));	\
 	}									\
 	FIXTURE_TEARDOWN_PARENT(NAME)						\
 	{									\
 		umount2(self->dir, MNT_DETACH);					\
 		rmdir(self->dir);						\
 	}
+
+/* Whether the instance is one of FS_FIXTURE_HUGE's huge=always ones. */
+static inline int huge_instance(const FIXTURE_VARIANT(fs) *variant)
+{
+	return strstr(variant->opts, "huge=always") != NULL;
+}
+
+/* The PMD size of x86-64: the size of a huge=always instance's folios. */
+#define PMD_FOLIO (2L << 20)
+
+/*
+ * The unit a write allocates in: a page, or on a huge=always instance a
+ * PMD-size folio (write(2) allocates one wherever it is aligned, on tmpfs and
+ * rshmem alike). Tests of sparse layouts scale their offsets by it.
+ */
+static inline long grain(const FIXTURE_VARIANT(fs) *variant)
+{
+	return huge_instance(variant) ? PMD_FOLIO : PAGE;
+}
 
 /* @name inside the instance; valid until the next call. */
 static inline const char *in(FIXTURE_DATA(fs) *self, const char *name)

@@ -349,4 +349,51 @@ TEST_F(huge, within_size_and_advise)
 	close(fd);
 }
 
+/*
+ * st_blksize: the PMD size for a regular file that a write would put in a
+ * PMD-size folio at offset 0 (shmem_getattr): always on huge=always, on
+ * huge=within_size once the size covers the first 2 MiB; otherwise, and for
+ * directories and huge=never and advise, a page.
+ */
+TEST_F(huge, preferred_io_size)
+{
+	static const struct {
+		const char *huge;
+		off_t size;
+		long file, dir;
+	} table[] = {
+		{ "never", 0, 4096, 4096 },
+		{ "never", HUGE_SZ, 4096, 4096 },
+		{ "always", 0, HUGE_SZ, 4096 },
+		{ "always", 4096, HUGE_SZ, 4096 },
+		{ "within_size", 0, 4096, 4096 },
+		{ "within_size", HUGE_SZ - 4096, 4096, 4096 },
+		{ "within_size", HUGE_SZ - 4095, HUGE_SZ, 4096 },
+		{ "within_size", HUGE_SZ, HUGE_SZ, 4096 },
+		{ "advise", HUGE_SZ, 4096, 4096 },
+	};
+	char opts[64], dir[600];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s.d", self->path);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		int fd;
+
+		snprintf(opts, sizeof(opts), "huge=%s", table[i].huge);
+		ASSERT_EQ(0, mount(NULL, self->dir, NULL, MS_REMOUNT, opts));
+		fd = open(self->path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, ftruncate(fd, table[i].size));
+		ASSERT_EQ(0, fstat(fd, &st));
+		EXPECT_EQ(table[i].file, (long)st.st_blksize) {
+			TH_LOG("%s, a file of %lld bytes", opts, (long long)table[i].size);
+		}
+		close(fd);
+		ASSERT_EQ(0, stat(dir, &st));
+		EXPECT_EQ(table[i].dir, (long)st.st_blksize) TH_LOG("%s, a directory", opts);
+	}
+	rmdir(dir);
+}
+
 TEST_HARNESS_MAIN

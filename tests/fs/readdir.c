@@ -33,6 +33,8 @@
 #include <time.h>
 #include <linux/fs.h>
 
+/* Also on huge=always instances (fs_fixture.h). */
+#define FS_FIXTURE_HUGE
 #include "fs_fixture.h"
 
 #define EOD 2147483647LL

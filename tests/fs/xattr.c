@@ -15,6 +15,8 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+/* Also on huge=always instances (fs_fixture.h). */
+#define FS_FIXTURE_HUGE
 #include "fs_fixture.h"
 
 /* Builds a list of NUL-terminated names, as listxattr returns it. */

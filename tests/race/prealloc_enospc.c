@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/statfs.h>
 
+/* Also on huge=always instances (fs_fixture.h). */
+#define FS_FIXTURE_HUGE
 #include "../fs/fs_fixture.h"
 #include "race.h"
 

@@ -127,6 +127,14 @@ impl Kstat {
         s.btime.tv_nsec = t.nsec as _;
     }
 
+    /// Reports `size` as the preferred I/O size (`st_blksize`) in place of
+    /// `generic_fillattr`'s.
+    pub fn set_blksize(&mut self, size: u32) {
+        // SAFETY: The struct is ours for the call.
+        let s = unsafe { &mut *self.0.get() };
+        s.blksize = size;
+    }
+
     /// Reports the `STATX_ATTR_*` attributes `set` of those in `supported`, the ones the
     /// filesystem knows (`stx_attributes_mask`).
     pub fn add_attributes(&mut self, set: u64, supported: u64) {
