@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make fuzz DURATION=SECONDS` (default 600): the long form of the suite's
 # fuzzing slices, in one VM boot on the test kernel (lockdep, KASAN, kmemleak):
-#   1. trinity as nobody on rshmem victims for DURATION seconds (16 children);
+#   1. trinity as nobody on rshmem victims for DURATION seconds (16 children):
+#      half of it on an instance with huge=always;
 #   2. the model-checking exerciser for DURATION seconds in all: an eighth
 #      each for one process and for four processes, in the normal mode and in
 #      edge mode (offsets at page edges around 2^31, 2^32, 2^43, 2^44 and
@@ -21,7 +22,8 @@ rm -rf "$out"
 mkdir -p "$out"
 "$here/build.sh" || exit 1
 cat >"$out/fuzz.list" <<LIST
-fuzz/trinity.sh $((secs + 300)) $secs 16
+fuzz/trinity.sh $((secs + 300)) $((secs / 2)) 16
+fuzz/trinity.sh $((secs + 300)) $((secs / 2)) 16 huge=always
 fuzz/exerciser.sh $((secs + 900)) $secs
 module/module_unload.sh 120
 LIST

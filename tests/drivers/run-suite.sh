@@ -8,11 +8,13 @@ echo "KTAP version 1"
 echo "1..$n"
 i=0
 status=0
-while read -r name timeout args; do
+while read -r path timeout args; do
 	i=$((i + 1))
+	# A test listed twice is told apart by its arguments.
+	name=$path${args:+ $args}
 	start=$(date +%s)
 	# shellcheck disable=SC2086 # The arguments are words.
-	timeout "$timeout" "/tests/$name" $args </dev/null >/tmp/test.out 2>&1
+	timeout "$timeout" "/tests/$path" $args </dev/null >/tmp/test.out 2>&1
 	rc=$?
 	sed 's/^/    /' /tmp/test.out
 	echo "# $name: exit $rc after $(($(date +%s) - start))s"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Trinity on rshmem: `trinity.sh [SECONDS [CHILDREN]]` (default 40 s, 8 children).
+# Trinity on rshmem: `trinity.sh [SECONDS [CHILDREN [OPTIONS]]]` (default 40 s,
+# 8 children; OPTIONS are more mount options, such as huge=always).
 #
 # A fresh rshmem mount (512 MiB, so ENOSPC is in play) is seeded with sparse,
 # preallocated, written and mapped victim files, and holders keep the mapped
@@ -13,6 +14,7 @@
 . /tests/lib/memory.sh
 secs=${1:-40}
 children=${2:-8}
+extra=${3:+,$3}
 dir=/tmp/trinity
 victims=$dir/victims
 
@@ -29,7 +31,7 @@ settle
 u0=$(mem Unevictable)
 i0=$(inodes)
 mkdir -p $dir
-mount -t rshmem -o size=512m,nr_inodes=4096 none $dir || { ktap_diag "mount failed"; exit 1; }
+mount -t rshmem -o size=512m,nr_inodes=4096$extra none $dir || { ktap_diag "mount failed"; exit 1; }
 /tests/fuzz/victims seed $victims
 ktap_check victims_seeded [ "$(ls $victims | wc -l)" -ge 19 ]
 
@@ -38,7 +40,7 @@ holders=$!
 
 args=""
 for s in $syscalls; do args="$args -c $s"; done
-ktap_diag "trinity: ${secs}s, $children children as nobody, victims in $victims"
+ktap_diag "trinity: ${secs}s, $children children as nobody, victims in $victims (mounted with $(grep " $dir " /proc/mounts | cut -d" " -f4))"
 # Trinity stops itself when the kernel gets a new taint flag. Its own
 # descriptors other than the victims and pipes are off: this kernel has no
 # networking, and perf, memfd and the rest are not what is under test.

@@ -2,7 +2,7 @@
 /*
  * Migration: a file's pages move to other page frames while processes write
  * and read them, through a mapping and with read(2) and write(2); on rshmem
- * and on tmpfs.
+ * and on tmpfs, each also with huge=always.
  *
  * A 64 MiB file is written through a shared mapping, then every other page is
  * punched out, so that its pages lie among free ones. Four processes work on
@@ -23,7 +23,7 @@
  *    the file, each one migrated synchronously (MIGRATE_SYNC, as compaction's
  *    is) to a new frame. Every call must succeed and every such page must be
  *    mapped at another frame afterwards: this is the part that cannot miss.
- *    The old frames are retired as poisoned, 128 KiB per run.
+ *    The old frames are retired as poisoned, 128 KiB per instance.
  *
  * Without a .migrate_folio of its own, a file system whose folios are always
  * dirty, as rshmem's are, cannot have them migrated at all (the fallback tries
@@ -263,17 +263,29 @@ FIXTURE(migration) {
 
 FIXTURE_VARIANT(migration) {
 	const char *type;
+	const char *opts;
 };
 
-FIXTURE_VARIANT_ADD(migration, rshmem) { .type = "rshmem" };
-FIXTURE_VARIANT_ADD(migration, tmpfs) { .type = "tmpfs" };
+FIXTURE_VARIANT_ADD(migration, rshmem) { .type = "rshmem", .opts = "size=128m" };
+FIXTURE_VARIANT_ADD(migration, tmpfs) { .type = "tmpfs", .opts = "size=128m" };
+/*
+ * With huge=always the file is first written in PMD-size folios, and the punch
+ * of every other page splits each of them: the pages that move are the split
+ * folios' pages.
+ */
+FIXTURE_VARIANT_ADD(migration, rshmem_huge) {
+	.type = "rshmem", .opts = "size=128m,huge=always"
+};
+FIXTURE_VARIANT_ADD(migration, tmpfs_huge) {
+	.type = "tmpfs", .opts = "size=128m,huge=always"
+};
 
 FIXTURE_SETUP(migration)
 {
 	snprintf(self->dir, sizeof(self->dir), "/tmp/migration.%s.%d", variant->type, getpid());
 	snprintf(self->path, sizeof(self->path), "%s/f", self->dir);
 	ASSERT_EQ(0, mkdir(self->dir, 0755));
-	ASSERT_EQ(0, mount("none", self->dir, variant->type, 0, "size=128m")) {
+	ASSERT_EQ(0, mount("none", self->dir, variant->type, 0, variant->opts)) {
 		TH_LOG("mount %s: %s", variant->type, strerror(errno));
 	}
 }
@@ -352,6 +364,12 @@ TEST_F_TIMEOUT(migration, pages_move_under_io, 600)
 		if (!kept(i))
 			ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 					       i * PAGE, PAGE));
+	/*
+	 * A punch zaps the whole PMD that maps a PMD-size folio (huge=always):
+	 * read faults map the kept pages again, with PTEs now.
+	 */
+	for (long i = 0; i < NPAGES; i += 2)
+		(void)map[i * WORDS];
 	ASSERT_EQ(0, read_pfns(map, before));
 	for (long i = 0; i < NPAGES; i += 2)
 		if (!before[i])
