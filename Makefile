@@ -13,7 +13,8 @@
 #                     (INSN=0 skips them) and the cost-growth figure (GROWTH=0 skips it;
 #                     GROWTH_SIZES=, GROWTH_PROCS=)
 #   make profile      where one workload's kernel instructions go, tmpfs against rshmem,
-#                     counted by a QEMU plugin (WORKLOAD=name, CPUS=n; OPS=, SECS=, TOP=, RUNS=, REP=)
+#                     counted by a QEMU plugin (WORKLOAD=name, CPUS=n; OPS=, SECS=, TOP=, RUNS=, REP=,
+#                     HUGE=1 for both mounted huge=always)
 #   make deps         install what is missing (Debian packages, bindgen, kernel source)
 #   make kernel       build (or find in the cache) the test kernel
 #   make lint         rustfmt and clippy, with the kernel's Rust flags
@@ -71,7 +72,7 @@ bench: deps
 
 # One workload under the instruction-counting plugin (qemu/plugin.sh), on the bench kernel.
 profile: deps
-	@WORKLOAD=$(WORKLOAD) CPUS=$(CPUS) OPS=$(OPS) SECS=$(SECS) TOP=$(TOP) RUNS=$(RUNS) REP=$(REP) \
+	@WORKLOAD=$(WORKLOAD) CPUS=$(CPUS) OPS=$(OPS) SECS=$(SECS) TOP=$(TOP) RUNS=$(RUNS) REP=$(REP) HUGE=$(HUGE) \
 		$(CURDIR)/tests/drivers/profile.sh
 
 clean:

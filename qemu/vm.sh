@@ -13,6 +13,11 @@
 #     --stress N                    multiply the race tests' iterations (RSHMEM_STRESS)
 #     --out DIR                     where console.log and output.log go
 #     --plugin SPEC                 load a QEMU TCG plugin (qemu -plugin SPEC)
+#     --prealloc                    allocate all of the guest's memory on the host at
+#                                   start (-mem-prealloc), for timed runs: without it
+#                                   the first guest access to a page of its RAM makes
+#                                   the host fault and zero one, a cost the run that
+#                                   first reaches fresh guest memory pays
 #
 # In the guest: rshmem at /mnt/rshmem, tmpfs at /mnt/tmpfs, the suite in /tests,
 # copied files in /extra. The guest's output (its ttyS1) streams to stdout; the
@@ -25,7 +30,7 @@ repo=$(dirname "$here")
 
 mode=cmd cmd= timeout=900 smp=2 mem=1G kname=test out= stress=1
 ko=$repo/rshmem.ko tests=$repo/tests/build/guest
-copies=() plugin=()
+copies=() plugin=() prealloc=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mode) mode=$2; shift ;;
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--stress) stress=$2; shift ;;
 	--plugin) plugin=(-plugin "$2"); shift ;;
+	--prealloc) prealloc=(-mem-prealloc) ;;
 	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -72,7 +78,7 @@ accel=tcg cpu=max,la57=off
 append="console=ttyS0 panic=-1 rshmem.mode=$mode rshmem.stress=$stress"
 qemu=(qemu-system-x86_64 -machine q35 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem"
 	-kernel "$bzimage" -initrd "$out/initramfs.cpio" -append "$append"
-	-display none -monitor none -no-reboot ${plugin[@]+"${plugin[@]}"})
+	-display none -monitor none -no-reboot ${prealloc[@]+"${prealloc[@]}"} ${plugin[@]+"${plugin[@]}"})
 
 start=$(date +%s.%N)
 if [ "$mode" = shell ]; then

@@ -13,7 +13,7 @@
 #       workload and has no count), or those named, on rshmem and tmpfs, and
 #       the fault and I/O workloads also on the huge=always instances
 #       (rshmem-huge, tmpfs-huge; fs.sh, HUGE=0 leaves them out), REPS times,
-#       in run.sh's order (fs_order, reversed every repetition); six passes
+#       in run.sh's order (fs.sh's fs_order); six passes
 #       over the file per process, as `make profile`:
 #       INSN <seq> <cpus> <workload> <fs> <rep> ops <n> secs <s>
 #   count.sh growth 'SIZES' 'PROCS' [WORKLOADS]

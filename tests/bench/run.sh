@@ -4,7 +4,7 @@
 # $RSHMEM_MNT and $TMPFS_MNT, with their default options), and the fault and
 # I/O workloads also on an rshmem and a tmpfs mounted with huge=always (fs.sh;
 # HUGE=0 in the environment leaves them out), REPS times, the file systems
-# taking turns in an order reversed every repetition. One line per
+# taking turns in an order swapped every repetition (fs.sh's fs_order). One line per
 # measurement:  BENCH <cpus> <workload> <fs> <rep> <value> <unit>
 # (fs: rshmem, tmpfs, rshmem-huge, tmpfs-huge). A measurement that fails
 # prints BENCH-FAIL and the run goes on; the host reports it as a failure.

@@ -120,7 +120,7 @@ if [ "$reps" != 0 ]; then
 		echo "bench: $c CPUs, $reps repetitions of ${secs}s per measurement"
 		tb=$(date +%s)
 		"$repo/qemu/vm.sh" --kernel bench --ko "$mod/rshmem.ko" --tests "$guest" \
-			--smp "$c" --mem 2G --timeout $((600 + reps * 400)) --out "$out/vm-$c" \
+			--smp "$c" --mem 2G --prealloc --timeout $((600 + reps * 400)) --out "$out/vm-$c" \
 			--mode cmd --cmd "HUGE=$huge MEM='$boot_mem' sh /tests/bench/run.sh $reps $secs '$workloads'" |
 			tee "$out/vm-$c.txt" | grep --line-buffered -E '^(BENCH|MEM|vm:|splat:|#)'
 		[ "${PIPESTATUS[0]}" = 0 ] || status=1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make profile`: where a workload's kernel instructions go, tmpfs against rshmem.
-#   WORKLOAD=name [CPUS=n] [OPS=n] [TOP=n] [RUNS=n] [REP=once|each] tests/drivers/profile.sh
+#   WORKLOAD=name [CPUS=n] [OPS=n] [TOP=n] [RUNS=n] [REP=once|each] [HUGE=1] tests/drivers/profile.sh
 # WORKLOAD is one of bench.c's (pf_shared, seqwrite_4k, ...), with "_xN" for
 # N processes as in `make bench`'s table (pf_shared_x2); CPUS the guest's
 # vCPUs (default 1); OPS the operations each process does (default: six
@@ -10,7 +10,8 @@
 # RUNS how many times the pair runs in the boot (default 1; the table is of
 # the last pair, the totals of all); REP=each counts every iteration of a
 # rep-prefixed string instruction (rep movsb: one per byte), not once as a
-# processor does (the default, REP=once).
+# processor does (the default, REP=once); HUGE=1 remounts both instances with
+# huge=always first (tmpfs's default and rshmem's are huge=never).
 #
 # It builds the instruction-counting QEMU plugin (qemu/plugin.sh), rshmem.ko
 # for the bench kernel and the guest's programs (bench-build.sh), and boots
@@ -37,6 +38,8 @@ ops=${OPS:-}
 rep=${REP:-once}
 case "$rep" in once | each) ;; *) echo "profile: REP=once or REP=each" >&2; exit 2 ;; esac
 top=${TOP:-15}
+huge=${HUGE:-0}
+case "$huge" in 0) remount=: ;; 1) remount='mount -o remount,huge=always' ;; *) echo "profile: HUGE=0 or HUGE=1" >&2; exit 2 ;; esac
 runs=${RUNS:-1}
 out=${PROFILE_OUT:-$repo/tests/build/profile}
 [ -n "$workload" ] || { echo "profile: say which workload: make profile WORKLOAD=pf_shared" >&2; exit 2; }
@@ -90,6 +93,7 @@ echo "PROFILE-KTEXT \$(grep ' _text\$' /proc/kallsyms | cut -d' ' -f1)"
 for s in /sys/module/rshmem/sections/.*text*; do
 	echo "PROFILE-SECTION \${s##*/} \$(cat "\$s")"
 done
+$remount "\$TMPFS_MNT" && $remount "\$RSHMEM_MNT" || exit 1
 seq=0 status=0
 run=1
 while [ \$run -le $runs ]; do
@@ -110,9 +114,10 @@ done
 exit \$status
 EOF
 
+[ "$huge" = 1 ] && what="$what, both huge=always"
 echo "profile: $workload, $cpus CPUs, $what, tmpfs then rshmem ($runs time(s)), under $plugin"
 "$repo/qemu/vm.sh" --kernel bench --ko "$out/module/rshmem.ko" --tests "$out/guest" \
-	--smp "$cpus" --mem 2G --timeout $((300 + runs * (${secs%.*} + 1) * 60)) --out "$out/vm" \
+	--smp "$cpus" --mem 2G --prealloc --timeout $((300 + runs * (${secs%.*} + 1) * 60)) --out "$out/vm" \
 	--plugin "$plugin,out=$out/insn.txt,profile=on,rep=$rep" \
 	--mode cmd --cmd "sh /tests/profile.sh" | tee "$out/vm.txt" |
 	grep --line-buffered -E '^(PROFILE|vm:|splat:)'
@@ -120,7 +125,7 @@ echo "profile: $workload, $cpus CPUs, $what, tmpfs then rshmem ($runs time(s)), 
 
 python3 "$tests/bench/profile.py" --system-map "$kdir/System.map" --ko "$out/module/rshmem.ko" \
 	--guest "$out/vm/output.log" --counts "$out/insn.txt" --top "$top" \
-	--title "$workload, $cpus CPUs, rep string instructions counted $rep" | tee "$out/report.txt"
+	--title "$workload, $cpus CPUs$([ "$huge" = 1 ] && echo ', huge=always'), rep string instructions counted $rep" | tee "$out/report.txt"
 status=${PIPESTATUS[0]}
 echo "profile: $(($(date +%s) - t0))s; files in $out"
 exit "$status"
