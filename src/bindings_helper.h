@@ -71,10 +71,11 @@ static const unsigned int RSHMEM_PG_HWPOISON = PG_hwpoison;
  * Large folios (src/kernel/mm/mapping.rs): the order of a PMD-size folio, where the
  * page cache can hold one (0 where it cannot: no THP, or a PMD larger than
  * MAX_PAGECACHE_ORDER, which rshmem_thp_supported() checks); the VMA flag of MADV_HUGEPAGE; and what an allocation of one
- * adds to the mapping's mask: no warning, no retrying, no reserves, as shmem's
- * allocations of huge folios under the default defrag setting (GFP_TRANSHUGE_LIGHT),
- * with direct reclaim taken out separately (RSHMEM_GFP_DIRECT_RECLAIM), so that
- * fragmentation makes it fall back to order 0 at once.
+ * adds to the mapping's mask: no warning, no retrying, no reserves, and what it takes
+ * out of it (RSHMEM_GFP_RECLAIM): both direct reclaim and the waking of kswapd (and
+ * with it kcompactd), as shmem's allocations of huge folios for a mapping without
+ * MADV_HUGEPAGE under the default defrag setting (GFP_TRANSHUGE_LIGHT), so that
+ * fragmentation makes it fall back to order 0 at once and starts no compaction.
  */
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 static const unsigned int RSHMEM_HPAGE_PMD_ORDER = HPAGE_PMD_ORDER;
@@ -83,7 +84,21 @@ static const unsigned int RSHMEM_HPAGE_PMD_ORDER = 0;
 #endif
 static const unsigned long RSHMEM_VM_HUGEPAGE = VM_HUGEPAGE;
 static const gfp_t RSHMEM_GFP_LARGE_FOLIO = __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC;
-static const gfp_t RSHMEM_GFP_DIRECT_RECLAIM = __GFP_DIRECT_RECLAIM;
+static const gfp_t RSHMEM_GFP_RECLAIM = __GFP_RECLAIM;
+
+/*
+ * Zeroes every page of a folio with clear_highpage(), the loop shmem_get_folio_gfp
+ * runs over a new folio (src/kernel/mm/folio.rs, make_uptodate). The loop is here
+ * rather than in Rust so that clear_highpage() is inlined into it and each page costs
+ * one call of clear_page, not two calls.
+ */
+static inline void rshmem_clear_folio(struct folio *folio)
+{
+	long i, nr = folio_nr_pages(folio);
+
+	for (i = 0; i < nr; i++)
+		clear_highpage(folio_page(folio, i));
+}
 
 /*
  * Whether the machine can map a PMD-size folio with one entry: the THP code is built

@@ -263,25 +263,11 @@ impl LockedFolio {
         // Page by page with `clear_highpage`, which zeroes with `clear_page` (one `rep
         // stosb` or its like per page), as shmem_get_folio_gfp does: `folio_zero_range`
         // would memset, some ten times the instructions per page (`make bench`'s
-        // `pf_shared` on `huge=always`).
-        if self.0.is_large() {
-            for i in 0..self.0.nr_pages() {
-                // With a virtually contiguous memmap (SPARSEMEM_VMEMMAP, x86-64's), a
-                // folio's pages are consecutive `struct page`s from its head (`nth_page`
-                // is `page + n`); otherwise `folio_file_page` finds each.
-                #[cfg(CONFIG_SPARSEMEM_VMEMMAP)]
-                // SAFETY: `i` is below the folio's page count, so the pointer stays
-                // within its run of `struct page`s; nothing is dereferenced here.
-                let page = unsafe { self.as_ptr().cast::<bindings::page>().add(i as usize) };
-                #[cfg(not(CONFIG_SPARSEMEM_VMEMMAP))]
-                let page = self.0.file_page(self.0.index() + i);
-                // SAFETY: The folio is valid and locked; `page` is one of its pages.
-                unsafe { bindings::clear_highpage(page) };
-            }
-        } else {
-            // SAFETY: The folio is valid and locked. It is order-0: its own one page.
-            unsafe { bindings::clear_highpage(self.0.file_page(self.0.index())) };
-        }
+        // `pf_shared` on `huge=always`). The loop is C's (`bindings_helper.h`), so that
+        // `clear_highpage` is inlined into it.
+        // SAFETY: The folio is valid and locked, so no one else writes it or maps it
+        // before it is uptodate.
+        unsafe { bindings::rshmem_clear_folio(self.as_ptr()) };
         // SAFETY: The folio is valid and locked, and every byte of it is zeroed.
         unsafe { bindings::folio_mark_uptodate(self.as_ptr()) };
     }

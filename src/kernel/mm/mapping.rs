@@ -66,9 +66,10 @@ impl Mapping {
     /// [`HPAGE_PMD_ORDER`], `EEXIST` if a folio got to any page of the range first,
     /// `ENOMEM` without memory.
     ///
-    /// A large folio is asked for as shmem asks for one: no warning, no retrying, no
-    /// direct reclaim or compaction, so that a fragmented machine fails it at once and
-    /// the caller falls back to order 0.
+    /// A large folio is asked for as shmem asks for one for a mapping without
+    /// `MADV_HUGEPAGE` under the default defrag setting: no warning, no retrying, no
+    /// reclaim, direct or by waking kswapd, so no compaction either, so that a fragmented
+    /// machine fails it at once and the caller falls back to order 0.
     pub fn add_new(&self, index: u64, order: u32) -> Result<LockedFolio> {
         // The page cache requires a large folio's index to be aligned to its size (a
         // VM_BUG_ON in `__filemap_add_folio`), and this mapping to allow its order.
@@ -80,7 +81,7 @@ impl Mapping {
         let alloc_gfp = if order == 0 {
             gfp
         } else {
-            (gfp & !bindings::RSHMEM_GFP_DIRECT_RECLAIM) | bindings::RSHMEM_GFP_LARGE_FOLIO
+            (gfp & !bindings::RSHMEM_GFP_RECLAIM) | bindings::RSHMEM_GFP_LARGE_FOLIO
         };
         // SAFETY: Allocates a new folio of that order with a reference for us.
         let folio = unsafe { bindings::filemap_alloc_folio_noprof(alloc_gfp, order) };
