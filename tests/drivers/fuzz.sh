@@ -3,10 +3,11 @@
 # fuzzing slices, in one VM boot on the test kernel (lockdep, KASAN, kmemleak):
 #   1. trinity as nobody on rshmem victims for DURATION seconds (16 children):
 #      half of it on an instance with huge=always;
-#   2. the model-checking exerciser for DURATION seconds in all: an eighth
+#   2. the model-checking exerciser for DURATION seconds in all: a twelfth
 #      each for one process and for four processes, in the normal mode and in
 #      edge mode (offsets at page edges around 2^31, 2^32, 2^43, 2^44 and
-#      MAX_LFS), on rshmem and on tmpfs;
+#      MAX_LFS), on rshmem and on tmpfs, and the normal mode's two on
+#      instances of each mounted with huge=always;
 #   3. umount and rmmod (tests/module/module_unload.sh).
 # It passes when all of that passes and the kernel log has no splat. The KTAP
 # and the logs go to tests/build/fuzz.

@@ -3,9 +3,9 @@
 # itself, on tmpfs in the same boot:
 #   exerciser.sh [SECONDS]
 # Without SECONDS (the default suite): a bounded number of operations per run.
-# With SECONDS (`make fuzz`): the eight runs share that long, an eighth each.
+# With SECONDS (`make fuzz`): the twelve runs share that long, a twelfth each.
 #
-# Runs, on each file system (and on each with huge=always, a short slice):
+# Runs, on each file system (and on each with huge=always, the first two):
 # one process, checked after every operation; four
 # processes on their own files and on regions of one shared file; and the same
 # two in edge mode (-E), where the operations cluster at page edges around
@@ -19,13 +19,15 @@ secs=${1:-}
 ex=/tests/fuzz/exerciser
 seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 if [ -n "$secs" ]; then
-	each=$((secs / 8))
+	each=$((secs / 12))
 	[ "$each" -ge 1 ] || each=1
 	one="-n 0 -t $each" four="-n 0 -t $each" edge_one="-n 0 -t $each" edge_four="-n 0 -t $each"
+	huge_one="-n 0 -t $each" huge_four="-n 0 -t $each"
 else
 	# Under TCG on the debug kernel edge mode runs at about 80-150
 	# operations a second in one process, 55 in four.
 	one="-n 3000" four="-n 1000" edge_one="-n 800" edge_four="-n 100"
+	huge_one="-n 1500" huge_four="-n 500"
 fi
 
 ktap_plan 15
@@ -57,8 +59,8 @@ for fs in rshmem tmpfs; do
 	d=/tmp/ex_huge_$fs
 	mkdir -p $d
 	if mount -t $fs -o size=256m,huge=always none $d; then
-		run "${fs}_huge_one_process" $d -s $((seed + 4)) -n 1500 -q "$d/ex"
-		run "${fs}_huge_four_processes_shared_file" $d -s $((seed + 5)) -n 500 -p 4 -q "$d/ex"
+		run "${fs}_huge_one_process" $d -s $((seed + 4)) $huge_one -q "$d/ex"
+		run "${fs}_huge_four_processes_shared_file" $d -s $((seed + 5)) $huge_four -p 4 -q "$d/ex"
 		umount $d
 	else
 		ktap_check "${fs}_huge_one_process" false
