@@ -101,6 +101,38 @@ static inline void rshmem_clear_folio(struct folio *folio)
 }
 
 /*
+ * The next inode on sb's list after prev (the first if prev is NULL) that is neither
+ * being set up nor being freed, with a reference taken for the caller; NULL after the
+ * last. From the list's tail, oldest first: new inodes go to its head
+ * (inode_sb_list_add). The walk of drop_pagecache_sb(): the reference the caller still holds on prev
+ * keeps it on the list (eviction takes an inode off it only after its last reference),
+ * so its successor can be read once the list lock is taken again; the caller drops
+ * prev's reference after this returns, outside the lock (src/kernel/fs/super_block.rs).
+ */
+static inline struct inode *rshmem_sb_next_inode(struct super_block *sb, struct inode *prev)
+{
+	struct list_head *pos;
+	struct inode *inode;
+
+	spin_lock(&sb->s_inode_list_lock);
+	for (pos = prev ? prev->i_sb_list.prev : sb->s_inodes.prev; pos != &sb->s_inodes;
+	     pos = pos->prev) {
+		inode = list_entry(pos, struct inode, i_sb_list);
+		spin_lock(&inode->i_lock);
+		if (inode->i_state & (I_NEW | I_FREEING | I_WILL_FREE)) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		__iget(inode);
+		spin_unlock(&inode->i_lock);
+		spin_unlock(&sb->s_inode_list_lock);
+		return inode;
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	return NULL;
+}
+
+/*
  * Whether the machine can map a PMD-size folio with one entry: the THP code is built
  * and the CPU has large pages (has_transparent_hugepage(), a macro on some
  * architectures). tmpfs refuses huge= other than never without it.

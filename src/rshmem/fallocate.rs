@@ -24,6 +24,7 @@ use crate::kapi::error;
 use crate::kapi::fs::file::falloc::{KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE};
 use crate::kapi::fs::file::File;
 use crate::kapi::fs::inode::{Inode, LockedInode};
+use crate::kapi::mm::PAGE_SIZE;
 use crate::kapi::task;
 use crate::rshmem::file_range::ByteRange;
 use crate::rshmem::filesystem::Rshmem;
@@ -139,6 +140,14 @@ fn allocate(inode: &LockedInode<Rshmem>, mode: i32, range: ByteRange) -> Result 
     }
     if mode & KEEP_SIZE == 0 && range.end_pos() > inode.size() {
         inode.set_size(range.end_pos());
+    }
+    // Pages past the end of the file are preallocated now: `huge_tails.rs` must not
+    // split a folio that holds some of them.
+    if pages.end() > size.div_ceil(PAGE_SIZE) {
+        inode
+            .data()
+            .falloc_end
+            .fetch_max(pages.end(), Ordering::Relaxed);
     }
     Ok(())
 }

@@ -18,11 +18,12 @@ use crate::kapi::fs::super_block::{New, SuperBlock, SuperOperations, SuperParams
 use crate::kapi::fs::FileSystem;
 use crate::kapi::mm::{thp_supported, MAX_LFS_FILESIZE, PAGE_SHIFT, PAGE_SIZE};
 use crate::kapi::seq_file::SeqFile;
+use crate::rshmem::huge_tails;
 use crate::rshmem::mount_options::{self, Huge, MountOptions, Shown};
 use crate::rshmem::namespace;
 use crate::rshmem::rshmem_inode::{self, RshmemInode};
 use crate::rshmem::space::{Reconfig, Space};
-use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -77,6 +78,9 @@ pub struct RshmemInfo {
     /// `huge=` (a [`Huge`] as its number): read at each allocation of a regular file's
     /// folio (`rshmem_inode.rs`), so a remount changes it for what is allocated after.
     huge: AtomicU8,
+    /// How many of its inodes may hold a large folio that reaches past their end
+    /// (`huge_tails.rs`).
+    pub(crate) tails: AtomicUsize,
 }
 
 impl RshmemInfo {
@@ -190,6 +194,7 @@ impl FileSystem for Rshmem {
             gid: opts.gid,
             mapped_mtime: AtomicBool::new(opts.mapped_mtime.unwrap_or(false)),
             huge: AtomicU8::new(opts.huge.unwrap_or(Huge::Never) as u8),
+            tails: AtomicUsize::new(0),
         }? Error)
     }
 
@@ -283,6 +288,7 @@ impl SuperOperations for Rshmem {
         // extended attributes' (`shmem_evict_inode`).
         inode.mapping().truncate_final();
         rshmem_inode::recalc(inode, 0);
+        huge_tails::forget(inode);
         let space = &inode.super_block().info().space;
         space.uncharge_ispace(inode.data().xattrs.clear());
         space.free_inode();

@@ -9,6 +9,7 @@ pub mod fallocate;
 pub mod fault;
 pub mod file_range;
 pub mod filesystem;
+pub mod huge_tails;
 pub mod inode_attr;
 pub mod mount_options;
 pub mod namespace;

@@ -26,10 +26,11 @@ use crate::kapi::fs::inode::Inode;
 use crate::kapi::mm::folio::LockedFolio;
 use crate::kapi::mm::{HPAGE_PMD_ORDER, PAGE_SIZE};
 use crate::rshmem::filesystem::Rshmem;
+use crate::rshmem::huge_tails;
 use crate::rshmem::mount_options::Huge;
 use crate::rshmem::punch_wait::{punch_in_progress, PunchSlot};
 use crate::rshmem::xattr::XattrStore;
-use core::sync::atomic::{fence, AtomicI64, AtomicU32, Ordering};
+use core::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::sync::SpinLock;
@@ -50,6 +51,14 @@ pub struct RshmemInode {
     /// before any read, so relaxed accesses suffice.
     birth_sec: AtomicI64,
     birth_nsec: AtomicI64,
+    /// Whether the file may hold a large folio that reaches past its end, whose pages
+    /// there `huge_tails.rs` can give back; set and cleared under `i_rwsem`.
+    pub(crate) tail: AtomicBool,
+    /// The page after the last that fallocate allocated past the end of the file (0 if
+    /// none): pages past the end below it are preallocated and must stay (tmpfs's
+    /// `fallocend`). Raised by fallocate, lowered to the new end by a truncation (which
+    /// removes them), both under `i_rwsem`.
+    pub(crate) falloc_end: AtomicU64,
     /// The `FS_*_FL` flags `chattr` set (tmpfs's `fsflags`; see `inode_attr.rs`).
     /// Written under `i_rwsem` (`fileattr_set`) or while the inode is new, read without
     /// it (`stat`, `FS_IOC_GETFLAGS`), as on tmpfs: a reader racing with `chattr` sees
@@ -69,6 +78,8 @@ impl RshmemInode {
             birth_sec: AtomicI64::new(0),
             birth_nsec: AtomicI64::new(0),
             fsflags: AtomicU32::new(0),
+            tail: AtomicBool::new(false),
+            falloc_end: AtomicU64::new(0),
             xattrs <- XattrStore::new(),
         }? Error)
     }
@@ -245,6 +256,13 @@ pub fn get_folio(inode: &Inode<Rshmem>, index: u64, want: Want) -> Result<(Locke
     get_new_folio(inode, index, want)
 }
 
+/// Whether an allocation for `want` may give back other files' pages past their ends
+/// when the instance is full (`huge_tails.rs`): write(2) and fallocate, which hold the
+/// file's `i_rwsem` and no folio lock; not a fault, which must not take an `i_rwsem`.
+fn may_reclaim(want: Want) -> bool {
+    matches!(want, Want::Write { .. } | Want::Falloc { .. })
+}
+
 /// Tries to insert a PMD-size folio over page `index`: `None` if another folio holds a
 /// page of its range already (a smaller folio covers part of it), if it cannot be
 /// charged against `size=` or allocated (fragmentation), or if a fault's folio lost a
@@ -263,7 +281,14 @@ fn try_large_folio(
     if mapping.has_folios(first, first + nr - 1) {
         return None;
     }
-    space.charge_blocks(nr).ok()?;
+    if space.charge_blocks(nr).is_err() {
+        // Full: give back what large folios hold past the ends of files, and try once
+        // more, as shmem_alloc_and_add_folio does (`huge_tails.rs`; not in a fault).
+        if !may_reclaim(want) || huge_tails::reclaim(inode, nr) == 0 {
+            return None;
+        }
+        space.charge_blocks(nr).ok()?;
+    }
     let folio = match mapping.add_new(first, order) {
         Ok(folio) => folio,
         Err(_) => {
@@ -274,6 +299,13 @@ fn try_large_folio(
         }
     };
     recalc(inode, nr);
+    if let Want::Write { end } = want {
+        // A write's folio may reach past the end the file has after it: one to trim
+        // when the instance is full. (`first + nr <= 2^51`: no overflow.)
+        if (first + nr) * PAGE_SIZE > end.max(inode.size() as u64) {
+            huge_tails::note(inode);
+        }
+    }
     if let Want::Fault { .. } = want {
         // A fault holds neither `i_rwsem` nor the `invalidate_lock`, so truncation and
         // punches run beside it, and `truncate_inode_pages_range` deals with a large folio
@@ -323,6 +355,9 @@ fn get_new_folio(inode: &Inode<Rshmem>, index: u64, want: Want) -> Result<(Locke
             }
             retried_enospc = true;
             recalc(inode, 0);
+            if may_reclaim(want) {
+                huge_tails::reclaim(inode, 1);
+            }
         } else {
             match mapping.add_new(index, 0) {
                 Ok(folio) => {

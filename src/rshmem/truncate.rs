@@ -16,6 +16,7 @@ use crate::kapi::fs::inode::LockedInode;
 use crate::kapi::fs::FileInodeOperations;
 use crate::kapi::mm::PAGE_SIZE;
 use crate::rshmem::filesystem::Rshmem;
+use crate::rshmem::huge_tails;
 use crate::rshmem::rshmem_inode::recalc;
 use core::sync::atomic::{fence, Ordering};
 use kernel::prelude::*;
@@ -83,5 +84,19 @@ fn set_size(inode: &LockedInode<Rshmem>, old: i64, new: i64) {
             mapping.unmap_range(holebegin, 0, true);
         }
         recalc(inode, 0);
+        // Nothing is left past the new end but what a large folio that could not be split
+        // keeps there (zeroed): preallocated pages went, and such a folio is one to trim
+        // when the instance is full (`huge_tails.rs`). `0 <= new < 2^63`.
+        let new = u64::try_from(new).unwrap_or(0);
+        let new_pages = new.div_ceil(PAGE_SIZE);
+        inode
+            .data()
+            .falloc_end
+            .fetch_min(new_pages, Ordering::Relaxed);
+        if let Some(folio) = mapping.get(new / PAGE_SIZE) {
+            if folio.index() + folio.nr_pages() > new_pages {
+                huge_tails::note(inode);
+            }
+        }
     }
 }

@@ -6,8 +6,9 @@
  * of part of its folio, which reads as zeros; truncation through the middle of a
  * PMD-mapped folio gives SIGBUS past the new end and zeros after growing back;
  * writes and reads at unaligned offsets across folio edges; the space charged
- * (st_blocks, statfs) agrees with itself; and huge= as tmpfs shows it in
- * /proc/mounts, with remount.
+ * (st_blocks, statfs) agrees with itself; huge= as tmpfs shows it in
+ * /proc/mounts, with remount; and a full instance gives back the pages of
+ * large folios past the ends of files.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/falloc.h>
 
 #include "kselftest_harness.h"
 #include "../lib/page.h"
@@ -394,6 +396,82 @@ TEST_F(huge, preferred_io_size)
 		EXPECT_EQ(table[i].dir, (long)st.st_blksize) TH_LOG("%s, a directory", opts);
 	}
 	rmdir(dir);
+}
+
+/*
+ * A full instance gives back what large folios hold past the ends of files
+ * (tmpfs's shmem_unused_huge_shrink): with huge=always a write into a small
+ * file takes a 2 MiB folio; when a new one cannot be charged, the last folios
+ * of other files are split and their pages past the end freed, and the charge
+ * is tried again. A file with pages preallocated past its end keeps those.
+ */
+TEST_F(huge, full_instance_gives_back_tails)
+{
+	static const char *const names[] = { "a", "b", "c" };
+	const long small = 3 * 4096 + 10;
+	static char buf[3 * 4096 + 10], back[sizeof(buf)];
+	int fd[3], pfd, dfd;
+	long blocks = 0;
+	struct statfs sf;
+	struct stat st;
+	char path[600];
+	char c;
+
+	for (long i = 0; i < small; i++)
+		buf[i] = pattern(i);
+	/* 8 MiB: four 2 MiB folios. */
+	ASSERT_EQ(0, mount(NULL, self->dir, NULL, MS_REMOUNT, "size=8m"));
+	/* p: 12 KiB written, and preallocated up to 1 MiB past its end. */
+	snprintf(path, sizeof(path), "%s/p", self->dir);
+	pfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(12288, pwrite(pfd, buf, 12288, 0));
+	ASSERT_EQ(0, fallocate(pfd, FALLOC_FL_KEEP_SIZE, 12288, (1 << 20) - 12288));
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", self->dir, names[i]);
+		fd[i] = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		ASSERT_LE(0, fd[i]);
+		ASSERT_EQ(small, pwrite(fd[i], buf, small, 0));
+		ASSERT_EQ(0, fstat(fd[i], &st));
+		ASSERT_EQ((long)(HUGE_SZ / 512), (long)st.st_blocks) TH_LOG("file %s", names[i]);
+	}
+	ASSERT_EQ(0, statfs(self->dir, &sf));
+	ASSERT_EQ(0, (long)sf.f_bfree);
+	/* A fifth file gets its 2 MiB folio from the others' tails. */
+	snprintf(path, sizeof(path), "%s/d", self->dir);
+	dfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, dfd);
+	ASSERT_EQ(1, pwrite(dfd, "d", 1, 0)) TH_LOG("pwrite: %s", strerror(errno));
+	ASSERT_EQ(0, fstat(dfd, &st));
+	EXPECT_EQ((long)(HUGE_SZ / 512), (long)st.st_blocks);
+	blocks += st.st_blocks;
+	/* Not from p's preallocation, which a write on the full instance can use. */
+	ASSERT_EQ(0, fstat(pfd, &st));
+	EXPECT_LE((long)((1 << 20) / 512), (long)st.st_blocks);
+	blocks += st.st_blocks;
+	ASSERT_EQ(4096, pwrite(pfd, buf, 4096, 512 << 10));
+	/* The data stays; past the ends, grown back, zeros; the charges add up. */
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(small, pread(fd[i], back, small, 0));
+		EXPECT_EQ(0, memcmp(buf, back, small)) TH_LOG("file %s", names[i]);
+		ASSERT_EQ(0, ftruncate(fd[i], HUGE_SZ));
+		ASSERT_EQ(1, pread(fd[i], &c, 1, small));
+		EXPECT_EQ(0, c);
+		ASSERT_EQ(1, pread(fd[i], &c, 1, HUGE_SZ - 1));
+		EXPECT_EQ(0, c);
+		ASSERT_EQ(0, fstat(fd[i], &st));
+		blocks += st.st_blocks;
+		close(fd[i]);
+	}
+	ASSERT_EQ(12288, pread(pfd, back, 12288, 0));
+	EXPECT_EQ(0, memcmp(buf, back, 12288));
+	ASSERT_EQ(0, statfs(self->dir, &sf));
+	EXPECT_EQ(blocks / 8, (long)(sf.f_blocks - sf.f_bfree));
+	EXPECT_LT(0, (long)sf.f_bfree);
+	TH_LOG("%s: %ld KiB used of 8192, %ld free", variant->type, blocks / 2,
+	       (long)sf.f_bfree * 4);
+	close(pfd);
+	close(dfd);
 }
 
 TEST_HARNESS_MAIN

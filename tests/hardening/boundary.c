@@ -94,9 +94,9 @@
  * alloc_nohuge; rshmem must do the same), so that variant checks the
  * fallback at every boundary. A main instance large enough for PMD-size
  * folios (8 MiB) differs from tmpfs in ways the README lists under "Where
- * rshmem and tmpfs still differ" (fallocate of part of a 2 MiB unit; no
- * splitting of other files' folios past their end to make room when the
- * instance is full, shmem_unused_huge_shrink), and is not run.
+ * rshmem and tmpfs still differ" (fallocate of part of a 2 MiB unit; which
+ * files' folios past their end are split to make room when the instance is
+ * full, and that a fault does not do it), and is not run.
  */
 #define MAIN_OPTS	"size=1m,nr_inodes=1000"
 #define FULL_OPTS	"size=64k,nr_inodes=1000"

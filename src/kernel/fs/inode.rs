@@ -227,6 +227,16 @@ impl<T: FileSystem> Inode<T> {
         InodeLockGuard(self)
     }
 
+    /// Takes the inode's `i_rwsem` for writing if no one holds it, without waiting.
+    pub fn try_lock(&self) -> Option<InodeLockGuard<'_, T>> {
+        // SAFETY: The inode is valid. On success the guard unlocks it.
+        if unsafe { bindings::inode_trylock(self.as_ptr()) } != 0 {
+            Some(InodeLockGuard(self))
+        } else {
+            None
+        }
+    }
+
     /// Sets `st_blocks` to `pages` pages.
     pub fn set_blocks(&self, pages: u64) {
         // SAFETY: The inode is valid; `i_blocks` is written under the caller's per-inode

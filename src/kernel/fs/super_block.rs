@@ -85,6 +85,39 @@ impl<T: FileSystem> SuperBlock<T> {
         dev & ((1 << bindings::MINORBITS) - 1)
     }
 
+    /// Calls `f` on each inode of the instance that is neither being set up nor being
+    /// freed, oldest first, holding a reference on it for the call, until `f` returns
+    /// `false`: the walk of `drop_pagecache_sb`. `f` may sleep, and may take any lock an inode's reference
+    /// holder may (no list lock is held while it runs); an inode created during the walk
+    /// may be missed. Each reference is dropped after the next inode is found, which may
+    /// evict an inode unlinked meanwhile, so the caller must not hold a lock eviction
+    /// takes (a folio lock, this instance's locks) across the call.
+    pub fn for_each_inode(&self, mut f: impl FnMut(&Inode<T>) -> bool) {
+        let mut prev: *mut bindings::inode = core::ptr::null_mut();
+        loop {
+            // SAFETY: The superblock is valid (it outlives `self`); `prev` is null or an
+            // inode of it on which we hold the reference the last call took.
+            let next = unsafe { bindings::rshmem_sb_next_inode(self.as_ptr(), prev) };
+            if !prev.is_null() {
+                // SAFETY: We hold a reference on `prev`, no longer needed to find `next`.
+                unsafe { bindings::iput(prev) };
+            }
+            if next.is_null() {
+                return;
+            }
+            prev = next;
+            // SAFETY: `next` is an inode of this superblock, of type `T` (all of its
+            // inodes come from `T`'s inode cache), and our reference keeps it alive for
+            // the call, which cannot keep the borrow past it.
+            let inode = unsafe { Inode::<T>::from_raw(next) };
+            if !f(inode) {
+                // SAFETY: Ours, taken by `rshmem_sb_next_inode`, and not used after.
+                unsafe { bindings::iput(prev) };
+                return;
+            }
+        }
+    }
+
     /// The instance's state.
     pub fn info(&self) -> &T::Info {
         // SAFETY: By the type invariant, `s_fs_info` is a live `T::Info`: superblocks are
