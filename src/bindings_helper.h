@@ -104,10 +104,11 @@ static inline void rshmem_clear_folio(struct folio *folio)
  * The next inode on sb's list after prev (the first if prev is NULL) that is neither
  * being set up nor being freed, with a reference taken for the caller; NULL after the
  * last. From the list's tail, oldest first: new inodes go to its head
- * (inode_sb_list_add). The walk of drop_pagecache_sb(): the reference the caller still holds on prev
- * keeps it on the list (eviction takes an inode off it only after its last reference),
- * so its successor can be read once the list lock is taken again; the caller drops
- * prev's reference after this returns, outside the lock (src/kernel/fs/super_block.rs).
+ * (inode_sb_list_add). The walk of drop_pagecache_sb(): the reference the caller still
+ * holds on prev keeps it on the list (eviction takes an inode off it only after its
+ * last reference), so its successor can be read once the list lock is taken again;
+ * the caller drops prev's reference after this returns, outside the lock
+ * (src/kernel/fs/super_block.rs).
  */
 static inline struct inode *rshmem_sb_next_inode(struct super_block *sb, struct inode *prev)
 {

@@ -6,6 +6,15 @@
 //!
 //!   i_rwsem -> mmap_lock (or the per-VMA lock) -> folio lock -> i_mmap_rwsem -> PTL
 //!
+//! A write or fallocate that finds the instance full takes another file's `i_rwsem`
+//! under its own, by trylock only, to give back that file's pages past its end
+//! (`huge_tails.rs`); under it, that file's folio locks and what a truncation takes:
+//!
+//!   i_rwsem -> (trylock) another file's i_rwsem -> folio lock -> i_mmap_rwsem -> PTL
+//!
+//! Its walk of the instance's inodes takes the VFS's `s_inode_list_lock` -> `i_lock`
+//! (`kernel/fs/super_block.rs`), under the writer's `i_rwsem` and nothing else.
+//!
 //! and spinlocks that are leaves, taken under a folio lock or under nothing:
 //!
 //!   inode `alloced` lock (`rshmem_inode.rs`) -> `Space` lock (`space.rs`)

@@ -235,6 +235,20 @@ static long vmstat(const char *name)
 	return found;
 }
 
+/* An integer sysctl, or @dflt if the file is not there or does not hold one. */
+static int sysctl_int(const char *path, int dflt)
+{
+	FILE *f = fopen(path, "r");
+	int v = dflt;
+
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%d", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
 static int compact(void)
 {
 	int fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
@@ -313,38 +327,22 @@ TEST_F_TIMEOUT(migration, pages_move_under_io, 600)
 	long soft_retries = 0;
 	int rounds = ROUNDS * stress(), done_rounds = 0, fd;
 	double t_start = now(), t0, t_compact = 0;
-	FILE *f;
 
 	if (access("/proc/sys/vm/compact_memory", W_OK))
 		SKIP(return, "no /proc/sys/vm/compact_memory to write (CONFIG_COMPACTION, root)");
 	/* The sysctl is there when memory failure handling, soft offline with it, is built. */
 	if (access("/proc/sys/vm/memory_failure_early_kill", F_OK))
 		SKIP(return, "no MADV_SOFT_OFFLINE: CONFIG_MEMORY_FAILURE is off");
-	f = fopen("/proc/sys/vm/enable_soft_offline", "r");
-	if (f) {
-		int enabled = 1;
-
-		if (fscanf(f, "%d", &enabled) != 1)
-			enabled = 1;
-		fclose(f);
-		if (!enabled)
-			SKIP(return, "vm.enable_soft_offline is 0");
-	}
+	if (!sysctl_int("/proc/sys/vm/enable_soft_offline", 1))
+		SKIP(return, "vm.enable_soft_offline is 0");
 	migrated0 = vmstat("pgmigrate_success");
 	failed0 = vmstat("pgmigrate_fail");
 	if (migrated0 < 0)
 		SKIP(return, "no pgmigrate_success in /proc/vmstat (CONFIG_MIGRATION)");
-	f = fopen("/proc/sys/vm/compact_unevictable_allowed", "r");
-	if (f) {
-		int allowed = 1;
-
-		if (fscanf(f, "%d", &allowed) != 1)
-			allowed = 1;
-		fclose(f);
-		/* rshmem's folios are unevictable; compaction leaves those alone then. */
-		if (!allowed && !strcmp(variant->type, "rshmem"))
-			SKIP(return, "vm.compact_unevictable_allowed is 0: rshmem's stay put");
-	}
+	/* rshmem's folios are unevictable; compaction leaves those alone then. */
+	if (!sysctl_int("/proc/sys/vm/compact_unevictable_allowed", 1) &&
+	    !strcmp(variant->type, "rshmem"))
+		SKIP(return, "vm.compact_unevictable_allowed is 0: rshmem's stay put");
 
 	/*
 	 * Compaction moves pages from the bottom of a zone to free pages at its top

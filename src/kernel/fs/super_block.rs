@@ -87,11 +87,12 @@ impl<T: FileSystem> SuperBlock<T> {
 
     /// Calls `f` on each inode of the instance that is neither being set up nor being
     /// freed, oldest first, holding a reference on it for the call, until `f` returns
-    /// `false`: the walk of `drop_pagecache_sb`. `f` may sleep, and may take any lock an inode's reference
-    /// holder may (no list lock is held while it runs); an inode created during the walk
-    /// may be missed. Each reference is dropped after the next inode is found, which may
-    /// evict an inode unlinked meanwhile, so the caller must not hold a lock eviction
-    /// takes (a folio lock, this instance's locks) across the call.
+    /// `false`: the walk of `drop_pagecache_sb`. `f` may sleep, and may take any lock an
+    /// inode's reference holder may (no list lock is held while it runs); an inode
+    /// created during the walk may be missed. Each reference is dropped after the next
+    /// inode is found, which may evict an inode unlinked meanwhile, so the caller must
+    /// not hold a lock eviction takes (a folio lock, this instance's locks) across the
+    /// call.
     pub fn for_each_inode(&self, mut f: impl FnMut(&Inode<T>) -> bool) {
         let mut prev: *mut bindings::inode = core::ptr::null_mut();
         loop {
