@@ -14,10 +14,12 @@
 #     --out DIR                     where console.log and output.log go
 #     --plugin SPEC                 load a QEMU TCG plugin (qemu -plugin SPEC)
 #     --prealloc                    allocate all of the guest's memory on the host at
-#                                   start (-mem-prealloc), for timed runs: without it
-#                                   the first guest access to a page of its RAM makes
-#                                   the host fault and zero one, a cost the run that
-#                                   first reaches fresh guest memory pays
+#                                   start (-mem-prealloc), for timed and counted runs:
+#                                   without it the first guest access to a page of its
+#                                   RAM makes the host fault and zero one, a cost the
+#                                   run that first reaches fresh guest memory pays (in
+#                                   time, and in the time-driven kernel work its
+#                                   window then counts)
 #
 # In the guest: rshmem at /mnt/rshmem, tmpfs at /mnt/tmpfs, the suite in /tests,
 # copied files in /extra. The guest's output (its ttyS1) streams to stdout; the

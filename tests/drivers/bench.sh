@@ -139,7 +139,7 @@ if [ "$insn" != 0 ]; then
 		echo "bench: instruction counts at $c CPUs, $insn_reps repetitions of a fixed number of operations"
 		tb=$(date +%s)
 		"$repo/qemu/vm.sh" --kernel bench --ko "$mod/rshmem.ko" --tests "$guest" \
-			--smp "$c" --mem 2G --timeout 3600 --out "$out/count-$c" \
+			--smp "$c" --mem 2G --prealloc --timeout 3600 --out "$out/count-$c" \
 			--plugin "$plugin,out=$out/count-$c.windows" \
 			--mode cmd --cmd "HUGE=$huge sh /tests/bench/count.sh insn $insn_reps '$workloads'" |
 			tee "$out/count-$c.txt" | grep --line-buffered -E '^(INSN|COUNT|vm:|splat:|#)'
