@@ -72,16 +72,6 @@ pub fn forget(inode: &Inode<Rshmem>) {
     }
 }
 
-/// What [`trim`] did to one file.
-enum Trim {
-    /// Nothing to give back (the mark is cleared).
-    Nothing,
-    /// Gave back this many pages (the mark is cleared).
-    Freed(u64),
-    /// Could not look now: its `i_rwsem` or the folio is busy (the mark stays).
-    Busy,
-}
-
 /// Gives back the pages past the end of the marked files of `writer`'s instance but
 /// `writer` (whose `i_rwsem` the caller holds), until `want` pages are free or none is
 /// left to try. Returns the pages given back. The caller holds no folio lock.
@@ -92,61 +82,60 @@ pub fn reclaim(writer: &Inode<Rshmem>, want: u64) -> u64 {
     }
     let mut freed = 0u64;
     sb.for_each_inode(|inode| {
-        if core::ptr::eq(inode, writer) || !inode.data().tail.load(Ordering::Relaxed) {
-            return true;
-        }
-        if let Trim::Freed(n) = trim(inode) {
-            freed += n;
+        if !core::ptr::eq(inode, writer) && inode.data().tail.load(Ordering::Relaxed) {
+            freed += trim(inode);
         }
         freed < want
     });
     freed
 }
 
-/// Splits the folio at the end of `inode` and gives back its pages past the end.
-fn trim(inode: &Inode<Rshmem>) -> Trim {
+/// Splits the folio at the end of `inode` and gives back its pages past the end; returns
+/// how many. The mark stays only if the file's `i_rwsem` or the folio was busy.
+fn trim(inode: &Inode<Rshmem>) -> u64 {
     let Some(locked) = inode.try_lock() else {
-        return Trim::Busy;
+        return 0;
     };
-    // `0 <= i_size <= MAX_LFS_FILESIZE`: no overflow below.
-    let size = locked.size() as u64;
-    let size_pages = size.div_ceil(PAGE_SIZE);
+    let Some((start, last)) = tail(&locked) else {
+        forget(&locked);
+        return 0;
+    };
     let mapping = locked.mapping();
-    // The folio holding the last byte, or the first page past the end.
-    let Some(folio) = mapping.get(size / PAGE_SIZE) else {
-        forget(&locked);
-        return Trim::Nothing;
-    };
-    let first = folio.index();
-    let next = first + folio.nr_pages();
-    drop(folio);
-    if next - first == 1 || size_pages <= first || size_pages >= next {
-        forget(&locked);
-        return Trim::Nothing;
-    }
-    if locked.data().falloc_end.load(Ordering::Relaxed) > size_pages {
-        // Preallocated pages past the end: the split would drop them.
-        forget(&locked);
-        return Trim::Nothing;
-    }
-    // `size_pages < next <= 2^51`, so the first byte past the end is below 2^63 and the
-    // folio's last byte at most 2^63 - 1: both fit an `i64`.
-    let (Ok(start), Ok(last)) = (
-        i64::try_from(size_pages * PAGE_SIZE),
-        i64::try_from(next * PAGE_SIZE - 1),
-    ) else {
-        forget(&locked);
-        return Trim::Nothing;
-    };
     let before = mapping.nrpages();
     // Truncating the whole pages past the end splits the folio (and the split drops
     // them), or, if it cannot split it now (extra references), zeroes them and keeps it.
     mapping.truncate_range(start, last);
     let after = mapping.nrpages();
     if after >= before {
-        return Trim::Busy;
+        return 0;
     }
     recalc(&locked, 0);
     forget(&locked);
-    Trim::Freed(before - after)
+    before - after
+}
+
+/// The bytes `[start, last]` of the pages of the file's last folio past its end, if that
+/// folio is large, reaches past the end, and holds no preallocated pages there. Under
+/// `i_rwsem`.
+fn tail(inode: &Inode<Rshmem>) -> Option<(i64, i64)> {
+    // `0 <= i_size <= MAX_LFS_FILESIZE`: no overflow below.
+    let size = inode.size() as u64;
+    let size_pages = size.div_ceil(PAGE_SIZE);
+    // The folio holding the last byte, or the first page past the end.
+    let folio = inode.mapping().get(size / PAGE_SIZE)?;
+    let first = folio.index();
+    let next = first + folio.nr_pages();
+    if next - first == 1 || size_pages <= first || size_pages >= next {
+        return None;
+    }
+    if inode.data().falloc_end.load(Ordering::Relaxed) > size_pages {
+        // Preallocated pages past the end: the split would drop them.
+        return None;
+    }
+    // `size_pages < next <= 2^51`, so the first byte past the end is below 2^63 and the
+    // folio's last byte at most 2^63 - 1: both fit an `i64`.
+    Some((
+        i64::try_from(size_pages * PAGE_SIZE).ok()?,
+        i64::try_from(next * PAGE_SIZE - 1).ok()?,
+    ))
 }
